@@ -1,0 +1,44 @@
+/**
+ * Every bound seglog enforces, with its unit and the reason for it (TigerBeetle's habit: a limit
+ * on everything, so that no queue, file or allocation grows without one).
+ */
+
+/**
+ * Largest batch the log will read or write: batchLength is an int32, but a batch that large would
+ * be one allocation of 2 GiB on the JS path. Topic `maxMessageBytes` (default 8 MiB) is checked
+ * separately and is always below this.
+ */
+export const BATCH_BYTES_MAX = 256 * 1024 * 1024
+
+/** Segment positions are int32 in the offset index, so a segment file can never exceed 2 GiB - 1. */
+export const SEGMENT_BYTES_MAX = 0x7fffffff
+
+/** Smallest segment the config accepts: one batch header plus a small record. Kafka's minimum is 14 bytes; we keep tests honest with tiny segments. */
+export const SEGMENT_BYTES_MIN = 128
+
+/** Offsets inside a segment are stored relative to its base offset as an int32 (index entries). */
+export const RELATIVE_OFFSET_MAX = 0x7fffffff
+
+/** Offset index entry: relative offset u32 + position u32 (Kafka OffsetIndex). */
+export const OFFSET_INDEX_ENTRY_BYTES = 8
+
+/** Time index entry: timestamp i64 + relative offset u32 (Kafka TimeIndex). */
+export const TIME_INDEX_ENTRY_BYTES = 12
+
+/**
+ * Kafka's AbstractIndex warm section: tail lookups binary-search only the last 8 KiB of entries so
+ * steady-state reads of recent data touch the same few pages.
+ */
+export const INDEX_WARM_SECTION_BYTES = 8192
+
+/** Smallest `segmentIndexBytes`: room for at least 4 time-index entries, so a segment can hold something before it rolls. */
+export const SEGMENT_INDEX_BYTES_MIN = 4 * TIME_INDEX_ENTRY_BYTES
+
+/** Records in one batch: recordsCount is an int32 and lastOffsetDelta must fit the relative-offset range. */
+export const BATCH_RECORDS_MAX = 0x7fffffff
+
+/** Header keys are UTF-8 with a varint length; refuse absurd ones instead of allocating them. */
+export const HEADER_KEY_BYTES_MAX = 32 * 1024
+
+/** Buffer reused for sequential header-only scans of a segment (recovery, lookup): one page. */
+export const SCAN_BUFFER_BYTES = 64 * 1024
