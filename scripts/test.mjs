@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The README's test command: runs the whole vitest suite twice — once on the native addon, once on
+// the pure-JS fallback (SEGLOG_NO_NATIVE=1) — and ends with one plain line that CI reads:
+// `N passed, N failed, N skipped` (vitest's own summary is not recognised by CI).
+// Extra arguments are passed to vitest (e.g. `npm test -- test/unit/format`).
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const extraArgs = process.argv.slice(2)
+const modes = [
+  { name: 'native', env: { SEGLOG_NO_NATIVE: '0' } },
+  { name: 'fallback', env: { SEGLOG_NO_NATIVE: '1' } },
+]
+const outDir = mkdtempSync(join(tmpdir(), 'seglog-test-'))
+const totals = { passed: 0, failed: 0, skipped: 0 }
+let exitCode = 0
+
+for (const mode of modes) {
+  const outputFile = join(outDir, `${mode.name}.json`)
+  console.log(`\n=== seglog tests: ${mode.name} binding ===\n`)
+  const run = spawnSync(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...extraArgs],
+    { stdio: 'inherit', env: { ...process.env, ...mode.env } },
+  )
+  let report
+  try {
+    report = JSON.parse(readFileSync(outputFile, 'utf8'))
+  } catch {
+    console.error(`seglog tests (${mode.name}): vitest wrote no JSON report (exit ${run.status}, signal ${run.signal})`)
+    totals.failed += 1
+    exitCode = 1
+    continue
+  }
+  const passed = report.numPassedTests
+  const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0)
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  console.log(`seglog tests (${mode.name}): ${passed} passed, ${failed} failed, ${skipped} skipped`)
+  totals.passed += passed
+  totals.failed += failed
+  totals.skipped += skipped
+  if (run.status !== 0 || failed > 0) exitCode = 1
+}
+
+rmSync(outDir, { recursive: true, force: true })
+if (totals.passed === 0 && exitCode === 0) exitCode = 1 // a run that ran no test is not a pass
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+process.exit(exitCode)
