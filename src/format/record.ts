@@ -1,0 +1,243 @@
+/**
+ * One record inside a v2 batch (Kafka `DefaultRecord`): sizing, writing and parsing. batch.ts
+ * owns the batch around it.
+ *
+ * | field                 | type    | notes                                                     |
+ * |-----------------------|---------|-----------------------------------------------------------|
+ * | length                | varint  | bytes of the body that follows (attributes … headers)     |
+ * | attributes            | int8    | unused, written 0, ignored on read                        |
+ * | timestampDelta        | varlong | timestamp − batch baseTimestamp (may be negative)         |
+ * | offsetDelta           | varint  | offset − batch baseOffset                                 |
+ * | keyLength             | varint  | −1 = null key                                             |
+ * | key                   | bytes   |                                                           |
+ * | valueLength           | varint  | −1 = null value (a tombstone)                             |
+ * | value                 | bytes   |                                                           |
+ * | headersCount          | varint  | ≥ 0 and ≤ the bytes left in the record                    |
+ * | header[i].keyLength   | varint  | ≥ 0: a null header key is invalid                         |
+ * | header[i].key         | UTF-8   |                                                           |
+ * | header[i].valueLength | varint  | −1 = null                                                 |
+ * | header[i].value       | bytes   |                                                           |
+ *
+ * Invariants: a parsed record consumes exactly `length` body bytes (Kafka's "Invalid record size"
+ * check) and no read crosses the record's end; any violation is SeglogError('CORRUPT_RECORD').
+ * Decoded keys, values and header values are views into the input buffer, not copies: they keep
+ * it (possibly a file mapping) alive and see later writes to it. Header keys become strings.
+ *
+ * Encoding is two passes over the same inputs, driven by batch.ts: `*ByteLength`/`*Size`
+ * validate and measure, the `write*` functions fill an exactly-sized buffer. Strings are written
+ * in place with `buf.write`, never converted to an intermediate Buffer.
+ */
+import { invalidArgType, outOfRange } from '../errors.js'
+import { HEADER_KEY_BYTES_MAX } from '../limits.js'
+import { corruptRecord } from './corrupt-record.js'
+import { incrementSequence } from './sequence.js'
+import { readVarintAt, readVarlongAt, varintSize, varlongSize, writeVarint, writeVarlong, type Cursor } from './varint.js'
+
+export type RecordValue = Buffer | Uint8Array | string | null
+export type HeaderInput = Record<string, RecordValue> | ReadonlyArray<readonly [string, RecordValue]>
+
+export interface RecordInput {
+  key?: RecordValue
+  value: RecordValue
+  headers?: HeaderInput
+  /** Milliseconds since the epoch; defaults to the batch's `timestamp` option. */
+  timestamp?: number
+}
+
+export interface DecodedRecord {
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: [string, Buffer | null][]
+  /** baseSequence + offsetDelta (wrapping at Int32.MAX); −1 when the batch has no baseSequence. */
+  sequence: number
+}
+
+/**
+ * Kafka's `DefaultRecord.MAX_RECORD_OVERHEAD`: length (5) + attributes (1) + timestampDelta (10)
+ * + offsetDelta (5), the most a record adds beyond its key, value and headers fields.
+ */
+export const RECORD_OVERHEAD_BYTES_MAX = 21
+
+/** Smallest record: a 1-byte length and a 6-byte body (all fields 0 or −1, no headers). */
+export const RECORD_BYTES_MIN = 7
+
+/** What a decoded record needs from its batch header. */
+export interface RecordContext {
+  baseOffset: number
+  baseTimestamp: number
+  /** The batch's maxTimestamp for LogAppendTime batches (every record reads it), else null. */
+  logAppendTime: number | null
+  baseSequence: number
+}
+
+const VALUE_TYPES = 'of type string or an instance of Buffer or Uint8Array, or null'
+/** `byteLengthOf` result for a value that is not a RecordValue. */
+const NOT_A_VALUE = -2
+
+/** Byte length of a key, value or header value, −1 for null, NOT_A_VALUE for anything else. */
+function byteLengthOf(value: unknown): number {
+  if (value === null) return -1
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8')
+  if (value instanceof Uint8Array) return value.byteLength
+  return NOT_A_VALUE
+}
+
+/**
+ * Validates the key or value (`field`) of `records[recordIndex]` and returns its byte length,
+ * −1 for null. Names are built only on the error path: this runs per record.
+ */
+export function valueByteLength(value: unknown, recordIndex: number, field: 'key' | 'value'): number {
+  const byteLength = byteLengthOf(value)
+  if (byteLength === NOT_A_VALUE) throw invalidArgType(`records[${recordIndex}].${field}`, VALUE_TYPES, value)
+  return byteLength
+}
+
+/** Bytes of a length-prefixed field of `byteLength` bytes (−1 = null). */
+export function bytesFieldSize(byteLength: number): number {
+  return varintSize(byteLength) + (byteLength > 0 ? byteLength : 0)
+}
+
+function headerName(recordIndex: number, header: string | number): string {
+  return `records[${recordIndex}].headers${typeof header === 'number' ? `[${header}]` : `.${header}`}`
+}
+
+function headerFieldsSize(key: unknown, value: unknown, recordIndex: number, header: string | number): number {
+  if (typeof key !== 'string') throw invalidArgType(`${headerName(recordIndex, header)} key`, 'of type string', key)
+  const keyBytes = Buffer.byteLength(key, 'utf8')
+  if (keyBytes > HEADER_KEY_BYTES_MAX) {
+    throw outOfRange(`${headerName(recordIndex, header)} key`, `at most ${HEADER_KEY_BYTES_MAX} UTF-8 bytes`, keyBytes)
+  }
+  const valueBytes = byteLengthOf(value)
+  if (valueBytes === NOT_A_VALUE) throw invalidArgType(`${headerName(recordIndex, header)} value`, VALUE_TYPES, value)
+  return bytesFieldSize(keyBytes) + bytesFieldSize(valueBytes)
+}
+
+/**
+ * Validates the headers of `records[recordIndex]` and returns the bytes of the headers section
+ * (count varint included); stores the header count in `counts[slot]` for the write pass.
+ */
+export function headersSize(headers: unknown, recordIndex: number, counts: Int32Array, slot: number): number {
+  let count = 0
+  let size = 0
+  if (headers === undefined || headers === null) {
+    // no headers
+  } else if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i++) {
+      const entry: unknown = headers[i]
+      if (!Array.isArray(entry)) throw invalidArgType(`records[${recordIndex}].headers[${i}]`, 'a [key, value] array', entry)
+      size += headerFieldsSize(entry[0], entry[1], recordIndex, i)
+    }
+    count = headers.length
+  } else if (typeof headers === 'object') {
+    const object = headers as Record<string, unknown>
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue
+      size += headerFieldsSize(key, object[key], recordIndex, key)
+      count++
+    }
+  } else {
+    throw invalidArgType(`records[${recordIndex}].headers`, 'an object or an array of [key, value] entries', headers)
+  }
+  counts[slot] = count
+  return varintSize(count) + size
+}
+
+/** Writes a length-prefixed field whose byte length (−1 = null) was measured by `valueByteLength`. */
+export function writeBytesField(buf: Buffer, pos: number, value: RecordValue, byteLength: number): number {
+  pos = writeVarint(buf, pos, byteLength)
+  if (byteLength <= 0) return pos
+  if (typeof value === 'string') buf.write(value, pos, byteLength, 'utf8')
+  else buf.set(value as Uint8Array, pos)
+  return pos + byteLength
+}
+
+/** Writes the headers section validated by `headersSize`, which counted `count` headers. */
+export function writeHeaders(buf: Buffer, pos: number, headers: HeaderInput | undefined, count: number): number {
+  pos = writeVarint(buf, pos, count)
+  if (count === 0) return pos
+  if (Array.isArray(headers)) {
+    for (let i = 0; i < headers.length; i++) {
+      const entry = headers[i] as readonly [string, RecordValue]
+      pos = writeHeader(buf, pos, entry[0], entry[1])
+    }
+  } else {
+    const object = headers as Record<string, RecordValue>
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue
+      pos = writeHeader(buf, pos, key, object[key])
+    }
+  }
+  return pos
+}
+
+function writeHeader(buf: Buffer, pos: number, key: string, value: RecordValue): number {
+  pos = writeBytesField(buf, pos, key, Buffer.byteLength(key, 'utf8'))
+  return writeBytesField(buf, pos, value, byteLengthOf(value))
+}
+
+/** Bytes of a record body without its key, value and headers sections. */
+export function recordFixedBodySize(timestampDelta: number, offsetDelta: number): number {
+  return 1 + varlongSize(timestampDelta) + varintSize(offsetDelta)
+}
+
+/** Writes a record's length, attributes, timestampDelta and offsetDelta; returns the position of its key. */
+export function writeRecordPrefix(buf: Buffer, pos: number, bodyBytes: number, timestampDelta: number, offsetDelta: number): number {
+  pos = writeVarint(buf, pos, bodyBytes)
+  buf[pos++] = 0 // attributes: unused
+  pos = writeVarlong(buf, pos, timestampDelta)
+  return writeVarint(buf, pos, offsetDelta)
+}
+
+/** Reads a length-prefixed byte field as a view, or null for length −1. */
+function readBytesField(buf: Buffer, cursor: Cursor, end: number, what: string): Buffer | null {
+  const start = cursor.pos
+  const length = readVarintAt(buf, cursor, end)
+  if (length === -1) return null
+  if (length < 0) throw corruptRecord(start, `${what} length ${length} is negative`)
+  const pos = cursor.pos
+  if (length > end - pos) throw corruptRecord(start, `${what} of ${length} bytes runs past the record end at ${end}`)
+  cursor.pos = pos + length
+  return buf.subarray(pos, pos + length)
+}
+
+/** Parses the record at `cursor.pos`, which must end by `batchEnd`; advances the cursor past it. */
+export function readRecord(buf: Buffer, cursor: Cursor, batchEnd: number, context: RecordContext): DecodedRecord {
+  const start = cursor.pos
+  const bodyBytes = readVarintAt(buf, cursor, batchEnd)
+  const bodyStart = cursor.pos
+  if (bodyBytes < 0 || bodyBytes > batchEnd - bodyStart) {
+    throw corruptRecord(start, `record length ${bodyBytes} does not fit the ${batchEnd - bodyStart} bytes left in the batch`)
+  }
+  const end = bodyStart + bodyBytes
+  if (bodyBytes < 1) throw corruptRecord(start, 'record body is empty')
+  cursor.pos++ // attributes: unused
+  const timestampDelta = readVarlongAt(buf, cursor, end)
+  const offsetDelta = readVarintAt(buf, cursor, end)
+  const key = readBytesField(buf, cursor, end, 'key')
+  const value = readBytesField(buf, cursor, end, 'value')
+  const countPos = cursor.pos
+  const headersCount = readVarintAt(buf, cursor, end)
+  if (headersCount < 0 || headersCount > end - cursor.pos) {
+    throw corruptRecord(countPos, `headers count ${headersCount} is negative or exceeds the ${end - cursor.pos} bytes left in the record`)
+  }
+  const headers = new Array<[string, Buffer | null]>(headersCount)
+  for (let i = 0; i < headersCount; i++) {
+    const keyPos = cursor.pos
+    const headerKey = readBytesField(buf, cursor, end, 'header key')
+    if (headerKey === null) throw corruptRecord(keyPos, 'header key is null')
+    headers[i] = [headerKey.toString('utf8'), readBytesField(buf, cursor, end, 'header value')]
+  }
+  if (cursor.pos !== end) {
+    throw corruptRecord(start, `record declares ${bodyBytes} body bytes but its fields use ${cursor.pos - bodyStart}`)
+  }
+
+  const offset = context.baseOffset + offsetDelta
+  const timestamp = context.logAppendTime ?? context.baseTimestamp + timestampDelta
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(timestamp)) {
+    throw corruptRecord(start, `record offset ${offset} or timestamp ${timestamp} is outside the safe integer range`)
+  }
+  const sequence = context.baseSequence < 0 ? -1 : incrementSequence(context.baseSequence, offsetDelta)
+  return { offset, timestamp, key, value, headers, sequence }
+}
