@@ -1,0 +1,10 @@
+/**
+ * The one way the format layer reports malformed bytes: SeglogError('CORRUPT_RECORD') whose
+ * message names the byte position inside the caller's buffer and the numbers that failed. The
+ * format layer never sees file names; the segment layer adds the path when it rethrows.
+ */
+import { SeglogError } from '../errors.js'
+
+export function corruptRecord(position: number, detail: string): SeglogError {
+  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch data at position ${position}: ${detail}`)
+}
