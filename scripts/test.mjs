@@ -9,6 +9,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const extraArgs = process.argv.slice(2)
+
+// Child processes in tests run the compiled package: rebuild dist/ so it matches src/.
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
+if (build.status !== 0) {
+  console.log('\n0 passed, 1 failed, 0 skipped')
+  process.exit(1)
+}
 const modes = [
   { name: 'native', env: { SEGLOG_NO_NATIVE: '0' } },
   { name: 'fallback', env: { SEGLOG_NO_NATIVE: '1' } },
