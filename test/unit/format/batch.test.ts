@@ -300,6 +300,15 @@ describe('decodeBatch validation', () => {
     expectCorrupt(() => decodeBatch(longer, 0, { verifyCrc: false }))
   })
 
+  it('rejects a value length that runs past the end of its record', () => {
+    // Property: no field is read across its record's declared end, even when the batch has more bytes.
+    const encoded = encodeBatch([{ key: null, value: 'abc' }, { value: 'next record' }], { timestamp: T0 })
+    // record 0: length@61 attributes@62 tsDelta@63 offsetDelta@64 keyLength@65 valueLength@66
+    expect(encoded[66]).toBe(6) // zig-zag 3
+    encoded[66] = 10 // zig-zag 5: two bytes more than the record holds
+    expectCorrupt(() => decodeBatch(encoded, 0, { verifyCrc: false }), /value of 5 bytes runs past the record end/)
+  })
+
   it('rejects a negative header count and a null header key', () => {
     // Property: headersCount ≥ 0 and header keys non-null, as Kafka's DefaultRecord.readFrom requires.
     const encoded = encodeBatch([{ value: null, headers: [['a', null]] }], { timestamp: T0 })
