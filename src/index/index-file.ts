@@ -1,0 +1,168 @@
+/**
+ * The storage shared by the three index files (`.index`, `.timeindex`, `.txnindex`): a file of
+ * fixed-size entries, mirrored entirely in memory, appended one entry at a time with `pwrite`.
+ *
+ * Design decision (differs from Kafka on purpose): indexes are NOT preallocated and NOT written
+ * through mmap. Kafka preallocates each index to `segment.index.bytes` (sparse) and writes through
+ * a read-write mapping; after a crash the file is full-length with trailing zero entries that look
+ * valid (KAFKA-10207, KAFKA-12734), and writing into a sparse hole on a full disk raises SIGBUS,
+ * which kills a Node process. Here:
+ * - every append is a `pwrite` of one entry at `entries × entrySize` through the FileSystem seam,
+ *   checked for a short count (positional-write.ts): a full disk is a DISK_FULL error and the file
+ *   is truncated back, never a signal;
+ * - the file length is therefore always `entries × entrySize`: there is nothing to trim on roll
+ *   and no trailing zeros to mistake for entries;
+ * - the entries live in a growable Buffer, so lookups never touch the file. Active segments keep
+ *   their indexes loaded; sealed segments load them on first lookup (one read of the whole file).
+ *
+ * Invariants: the first `sizeBytes` bytes of `buffer` equal the file whenever no write
+ * is in flight (writes are synchronous and memory is updated only after the write succeeded).
+ * A loaded file whose length is not a multiple of the entry size is CORRUPT_INDEX; the semantic
+ * checks (monotonic keys, bounds) belong to each index class.
+ *
+ * Concurrency: single-threaded, like the segment that owns it. Crash: an append torn by a crash
+ * leaves a length that is not a multiple of the entry size, or a last entry that fails the owner's
+ * checks; the segment then rebuilds the index from the log.
+ */
+import { SeglogError } from '../errors.js'
+import type { FileSystem } from '../io/file.js'
+import { writeFullyAt } from './positional-write.js'
+
+/** Entries the in-memory buffer starts with; it doubles from there (an index is usually small). */
+const INITIAL_CAPACITY_ENTRIES = 64
+
+export class IndexFile {
+  private buf: Buffer
+  private count = 0
+  private fd = -1
+  private currentPath: string
+
+  constructor(
+    private readonly fs: FileSystem,
+    filePath: string,
+    readonly entrySizeBytes: number,
+  ) {
+    this.currentPath = filePath
+    this.buf = Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entrySizeBytes)
+  }
+
+  get path(): string {
+    return this.currentPath
+  }
+
+  get entries(): number {
+    return this.count
+  }
+
+  /** Bytes of valid entries, which is also the file's length. */
+  get sizeBytes(): number {
+    return this.count * this.entrySizeBytes
+  }
+
+  /** The backing buffer: its first `sizeBytes` bytes are the entries. Do not keep it across appends. */
+  get buffer(): Buffer {
+    return this.buf
+  }
+
+  /** A SeglogError('CORRUPT_INDEX') whose message starts with the path. */
+  corrupt(what: string): SeglogError {
+    return new SeglogError('CORRUPT_INDEX', `Corrupt index ${this.currentPath}: ${what}`)
+  }
+
+  /** Starts an empty file now (O_TRUNC), so the directory entry exists before the first append. */
+  create(): void {
+    this.closeFd()
+    this.fd = this.fs.open(this.currentPath, 'truncate')
+    this.count = 0
+  }
+
+  /**
+   * Reads the whole file into memory. A missing file is CORRUPT_INDEX unless `missingIsEmpty`
+   * (the transaction index, which exists only once something was aborted). `maxBytes` bounds the
+   * read: a file longer than its segment could justify is corrupt, not something to allocate.
+   */
+  load(maxBytes: number, missingIsEmpty = false): void {
+    const lengthBytes = this.fs.fileSize(this.currentPath)
+    if (lengthBytes < 0) {
+      if (!missingIsEmpty) throw this.corrupt('file is missing')
+      this.count = 0
+      return
+    }
+    if (lengthBytes % this.entrySizeBytes !== 0) {
+      throw this.corrupt(`${lengthBytes} bytes is not a multiple of ${this.entrySizeBytes}`)
+    }
+    if (lengthBytes > maxBytes) {
+      throw this.corrupt(`${lengthBytes} bytes is more than the ${maxBytes} bytes its segment can index`)
+    }
+    const bytes = this.fs.readFile(this.currentPath)
+    // Re-check: the file may have changed between the stat and the read.
+    if (bytes.length % this.entrySizeBytes !== 0 || bytes.length > maxBytes) {
+      throw this.corrupt(`length changed to ${bytes.length} bytes while loading`)
+    }
+    this.buf = bytes.length >= INITIAL_CAPACITY_ENTRIES * this.entrySizeBytes ? bytes : this.grownCopy(bytes, bytes.length)
+    this.count = bytes.length / this.entrySizeBytes
+  }
+
+  /**
+   * Appends one entry: `fill` writes it into `slot` (entrySize bytes), then the entry is written to
+   * the file and only then counted. Throws DISK_FULL / STORAGE_ERROR with the file unchanged.
+   */
+  append(fill: (slot: Buffer) => void): void {
+    const position = this.sizeBytes
+    if (position + this.entrySizeBytes > this.buf.length) this.buf = this.grownCopy(this.buf, position)
+    const slot = this.buf.subarray(position, position + this.entrySizeBytes)
+    fill(slot)
+    writeFullyAt(this.fs, this.openFd(), this.currentPath, [slot], this.entrySizeBytes, position)
+    this.count += 1
+  }
+
+  /** Keeps the first `entries` entries, in memory and on disk. */
+  truncateToEntries(entries: number): void {
+    if (entries >= this.count) return
+    this.fs.ftruncate(this.openFd(), entries * this.entrySizeBytes)
+    this.count = entries
+  }
+
+  /** Empties the memory and the file if it exists; a missing file stays missing. */
+  clear(): void {
+    this.count = 0
+    if (this.fd >= 0 || this.fs.exists(this.currentPath)) this.fs.ftruncate(this.openFd(), 0)
+  }
+
+  /** fdatasync, if the file has been written through this object. */
+  async flush(): Promise<void> {
+    if (this.fd >= 0) await this.fs.fdatasync(this.fd)
+  }
+
+  /** Closes the write descriptor; the entries stay readable in memory. */
+  closeFd(): void {
+    if (this.fd < 0) return
+    const fd = this.fd
+    this.fd = -1
+    this.fs.close(fd)
+  }
+
+  /** Renames the file if it exists; later writes go to the new name. */
+  renameTo(newPath: string): void {
+    if (this.fs.exists(this.currentPath)) this.fs.rename(this.currentPath, newPath)
+    this.currentPath = newPath
+  }
+
+  /** Closes and unlinks the file if it exists. */
+  deleteIfExists(): void {
+    this.closeFd()
+    if (this.fs.exists(this.currentPath)) this.fs.unlink(this.currentPath)
+  }
+
+  private openFd(): number {
+    if (this.fd < 0) this.fd = this.fs.open(this.currentPath, 'create')
+    return this.fd
+  }
+
+  private grownCopy(from: Buffer, usedBytes: number): Buffer {
+    const capacity = Math.max(INITIAL_CAPACITY_ENTRIES * this.entrySizeBytes, from.length * 2)
+    const grown = Buffer.alloc(capacity)
+    from.copy(grown, 0, 0, usedBytes)
+    return grown
+  }
+}
