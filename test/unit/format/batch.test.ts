@@ -55,6 +55,17 @@ describe('encodeBatch → decodeBatch', () => {
     expect(batch.recordsCount).toBe(5)
   })
 
+  it('writes strings as UTF-8 whatever their length and content, lone surrogates included', () => {
+    // Property: the short-ASCII fast path and the Buffer.write path both produce Buffer.from(string) bytes.
+    const strings = ['', 'ascii', 'x'.repeat(64), 'x'.repeat(65), 'é', 'é'.repeat(70), 'a\uD800b', '\uDC00', '😀'.repeat(40), '\x7f\x80']
+    const batch = decodeBatch(encodeBatch(strings.map((s) => ({ key: s, value: s, headers: { [s]: s } }))))
+    batch.records.forEach((r, i) => {
+      const expected = Buffer.from(strings[i]).toString('hex')
+      expect([bytes(r.key), bytes(r.value), bytes(r.headers[0][1])], strings[i]).toEqual([expected, expected, expected])
+      expect(r.headers[0][0]).toBe(Buffer.from(strings[i]).toString('utf8'))
+    })
+  })
+
   it('round-trips headers given as an object and as entries, with null values and repeated keys', () => {
     // Property: header order, repeated keys and null header values survive; keys decode as strings.
     const batch = decodeBatch(
