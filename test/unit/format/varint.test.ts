@@ -42,25 +42,33 @@ const varlongBoundaries = [
   -Number.MAX_SAFE_INTEGER,
 ]
 
-describe('varint', () => {
-  it('writes the protobuf sint32 bytes and reads them back at every size boundary', () => {
-    // Property: each boundary encodes to the reference zig-zag bytes, with the size varintSize predicts, and round-trips.
-    for (const v of varintBoundaries) {
-      const buf = Buffer.alloc(8, 0xee)
-      const next = writeVarint(buf, 1, v)
-      const expected = referenceBytes(v, 32n)
+const codecs = [
+  { name: 'varint', reference: 'sint32', bits: 32n, maxBytes: 5, boundaries: varintBoundaries, size: varintSize, write: writeVarint, read: readVarint },
+  { name: 'varlong', reference: 'sint64', bits: 64n, maxBytes: 10, boundaries: varlongBoundaries, size: varlongSize, write: writeVarlong, read: readVarlong },
+] as const
+
+describe.each(codecs)('$name', ({ reference, bits, maxBytes, boundaries, size, write, read }) => {
+  it(`writes the protobuf ${reference} bytes and reads them back at every size boundary`, () => {
+    // Property: each boundary (for varlong up to ±(2^53 − 1), whose zig-zag form exceeds 2^53) encodes to the
+    // BigInt reference bytes, with the size the size function predicts, and round-trips from a non-zero position.
+    for (const v of boundaries) {
+      const buf = Buffer.alloc(12, 0xee)
+      const next = write(buf, 1, v)
+      const expected = referenceBytes(v, bits)
       expect([...buf.subarray(1, next)], `value ${v}`).toEqual(expected)
-      expect(varintSize(v), `size of ${v}`).toBe(expected.length)
-      expect(readVarint(buf, 1), `read ${v}`).toEqual({ value: v, next })
+      expect(size(v), `size of ${v}`).toBe(expected.length)
+      expect(read(buf, 1), `read ${v}`).toEqual({ value: v, next })
     }
   })
 
-  it('rejects a varint longer than 5 bytes as corrupt', () => {
-    // Property: five continuation bytes followed by more are refused, not wrapped.
-    const buf = Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01])
-    expect(() => readVarint(buf, 0)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/longer than 5 bytes/) }))
+  it(`rejects more than ${maxBytes} bytes as corrupt`, () => {
+    // Property: a value still continuing after its maximum byte count is refused, not wrapped.
+    const buf = Buffer.from([...Array(maxBytes).fill(0xff), 0x01])
+    expect(() => read(buf, 0)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(`longer than ${maxBytes} bytes`) }))
   })
+})
 
+describe('varint bounds', () => {
   it('rejects a varint that runs past its end bound', () => {
     // Property: the reader never reads at or beyond `end`, even when the buffer continues.
     const buf = Buffer.from([0x80, 0x80, 0x01])
@@ -72,19 +80,7 @@ describe('varint', () => {
   })
 })
 
-describe('varlong', () => {
-  it('writes the protobuf sint64 bytes and reads them back up to ±(2^53 − 1)', () => {
-    // Property: every boundary, including values whose zig-zag form exceeds 2^53, matches the BigInt reference.
-    for (const v of varlongBoundaries) {
-      const buf = Buffer.alloc(12, 0xee)
-      const next = writeVarlong(buf, 0, v)
-      const expected = referenceBytes(v, 64n)
-      expect([...buf.subarray(0, next)], `value ${v}`).toEqual(expected)
-      expect(varlongSize(v), `size of ${v}`).toBe(expected.length)
-      expect(readVarlong(buf, 0), `read ${v}`).toEqual({ value: v, next })
-    }
-  })
-
+describe('varlong range', () => {
   it('round-trips random safe integers of every magnitude', () => {
     // Property: write ∘ read is the identity over the safe range (seeded, so failures reproduce).
     let seed = 12345
@@ -96,12 +92,6 @@ describe('varlong', () => {
       const next = writeVarlong(buf, 0, v)
       expect(readVarlong(buf, 0)).toEqual({ value: v === 0 ? 0 : v, next })
     }
-  })
-
-  it('rejects a varlong longer than 10 bytes as corrupt', () => {
-    // Property: ten continuation bytes followed by more are refused.
-    const buf = Buffer.from([...Array(10).fill(0xff), 0x01])
-    expect(() => readVarlong(buf, 0)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/longer than 10 bytes/) }))
   })
 
   it('rejects a valid Kafka varlong outside the safe integer range', () => {
