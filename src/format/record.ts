@@ -73,6 +73,7 @@ export interface RecordContext {
 }
 
 const VALUE_TYPES = 'of type string or an instance of Buffer or Uint8Array, or null'
+
 /**
  * Strings up to this length are measured and copied in JS when they are ASCII: for short keys and
  * header names, the native round trip of Buffer.byteLength / buf.write costs more than the loop
