@@ -32,11 +32,16 @@ describe.each(bindings.map((b) => [b.kind, b] as const))('crc32c (%s)', (_kind, 
     }
   })
 
-  it('matches crc-32 on large inputs', () => {
-    // Property: long runs (record batches up to megabytes) give the reference CRC.
-    for (const length of [4093, 65_536, 1_048_579]) {
-      const data = patternBytes(length, length)
-      expect(binding.crc32c(data), `length ${length}`).toBe(referenceCrc(data))
+  it('matches crc-32 on large inputs, on both sides of the 3-stream block sizes', () => {
+    // Property: long runs (record batches up to megabytes) give the reference CRC; the addon splits
+    // inputs of 3 x 256 and 3 x 8192 bytes and more into three streams and must recombine them exactly.
+    const lengths = [767, 768, 769, 1023, 4093, 24_575, 24_576, 24_583, 65_536, 1_048_579]
+    const data = patternBytes(1_048_579 + 3)
+    for (const length of lengths) {
+      for (const offset of [0, 3]) {
+        const view = data.subarray(offset, offset + length)
+        expect(binding.crc32c(view), `offset ${offset} length ${length}`).toBe(referenceCrc(view))
+      }
     }
   })
 
@@ -93,7 +98,7 @@ describe.each(bindings.map((b) => [b.kind, b] as const))('crc32c (%s)', (_kind, 
 })
 
 describe.runIf(nativeBinding !== null)('crc32c in the addon', () => {
-  const cases = [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 255, 4096, 65_539].flatMap((length) =>
+  const cases = [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 255, 768, 4096, 24_576, 65_539].flatMap((length) =>
     [0, 1, 3, 7].map((offset) => ({ offset, length, crc: length % 2 === 0 ? 0 : 0x12345678 })),
   )
 
