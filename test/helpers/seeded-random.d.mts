@@ -1,0 +1,5 @@
+/** Types for seeded-random.mjs (shared with plain-JS child workers). */
+export function seededRandom(seed: number): () => number
+export function randomInt(next: () => number, min: number, max: number): number
+export function deriveSeed(seed: number, ...parts: number[]): number
+export function seedFromEnv(name?: string): number
