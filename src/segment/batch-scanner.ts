@@ -1,0 +1,170 @@
+/**
+ * Sequential header-only walk over the record batches of a `.log` (Kafka's FileLogInputStream):
+ * reads through one reusable scan buffer of SCAN_BUFFER_BYTES, so a scan costs one pread per
+ * 64 KiB of small batches (or one per batch for batches larger than that), never one per batch
+ * header.
+ *
+ * `next()` returns the next batch's offsets, position, size and max timestamp, or null at the end
+ * of the range. After null, `stop` says why the walk ended, with Kafka's rules:
+ * - 'end': exactly at the end of the range;
+ * - 'torn': 17 or fewer bytes remain (not even a header through magic), or the declared batch
+ *   extends past the end — a write cut short by a crash, or zeros after a preallocated end that
+ *   are too few to read a length from;
+ * - 'corrupt': batchLength < 14 (so zeros after a preallocated end stop here), a batch larger
+ *   than BATCH_BYTES_MAX, magic ≠ 2, a v2 batch shorter than its 61-byte header, lastOffsetDelta
+ *   < 0, a base offset outside the safe integer range, or (with `verifyCrc`) a CRC-32C mismatch.
+ * Whether a stop before the end is damage or just a torn tail is the caller's decision (recovery
+ * truncates there; a read within the logical size treats it as CORRUPT_RECORD).
+ *
+ * `batchBytes()` returns the whole current batch (a view valid until the next `next()`).
+ * Concurrency: one scanner per scan buffer; the buffer is not shared while a scan is live.
+ */
+import {
+  BASE_OFFSET_POS,
+  BATCH_HEADER_BYTES,
+  BATCH_HEADER_SCAN_BYTES,
+  BATCH_LENGTH_MIN,
+  BATCH_LENGTH_POS,
+  LAST_OFFSET_DELTA_POS,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_POS,
+  MAGIC_V2,
+  MAX_TIMESTAMP_POS,
+  isBatchCrcValid,
+  readInt64,
+} from '../format/batch-header.js'
+import { SeglogError } from '../errors.js'
+import type { FileSystem } from '../io/file.js'
+import { BATCH_BYTES_MAX, SCAN_BUFFER_BYTES } from '../limits.js'
+
+/** Where one batch sits in a segment, from its header alone. */
+export interface BatchPosition {
+  baseOffset: number
+  lastOffset: number
+  /** Byte position of the batch's first byte in the `.log`. */
+  position: number
+  sizeBytes: number
+  maxTimestamp: number
+}
+
+export type ScanStopReason = 'end' | 'torn' | 'corrupt'
+
+export interface ScanStop {
+  reason: ScanStopReason
+  /** Position of the first byte not covered by a valid batch. */
+  position: number
+  detail: string
+}
+
+export interface BatchScanRange {
+  fs: FileSystem
+  fd: number
+  /** For error messages. */
+  path: string
+  fromPosition: number
+  /** Exclusive end of the range: the logical size of the segment, or the file size in recovery. */
+  endPosition: number
+  /** A scan buffer to reuse; one of SCAN_BUFFER_BYTES is allocated if absent. */
+  buffer?: Buffer
+  /** Also check each batch's CRC-32C (recovery). */
+  verifyCrc?: boolean
+}
+
+export class BatchScanner {
+  stop: ScanStop | null = null
+  private readonly fs: FileSystem
+  private readonly fd: number
+  private readonly path: string
+  private readonly endPosition: number
+  private readonly buf: Buffer
+  private readonly verifyCrc: boolean
+  private position: number
+  private bufStart = 0
+  private bufLength = 0
+  private current: BatchPosition | null = null
+
+  constructor(range: BatchScanRange) {
+    this.fs = range.fs
+    this.fd = range.fd
+    this.path = range.path
+    this.position = range.fromPosition
+    this.endPosition = range.endPosition
+    this.buf = range.buffer ?? Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+    this.verifyCrc = range.verifyCrc ?? false
+  }
+
+  /** The next batch, or null with `stop` set. */
+  next(): BatchPosition | null {
+    if (this.stop !== null) return null
+    const position = this.position
+    const remaining = this.endPosition - position
+    if (remaining <= 0) return this.halt('end', position, 'end of range')
+    if (remaining <= BATCH_HEADER_SCAN_BYTES) return this.halt('torn', position, `only ${remaining} bytes remain`)
+    const at = this.ensureBuffered(position, Math.min(remaining, BATCH_HEADER_BYTES))
+    const batchLength = this.buf.readInt32BE(at + BATCH_LENGTH_POS)
+    if (batchLength < BATCH_LENGTH_MIN) return this.halt('corrupt', position, `batchLength ${batchLength} < ${BATCH_LENGTH_MIN}`)
+    const sizeBytes = batchLength + LOG_OVERHEAD_BYTES
+    if (sizeBytes > remaining) return this.halt('torn', position, `batch of ${sizeBytes} bytes extends past the ${remaining} bytes left`)
+    if (sizeBytes > BATCH_BYTES_MAX) return this.halt('corrupt', position, `batch of ${sizeBytes} bytes exceeds ${BATCH_BYTES_MAX}`)
+    const magic = this.buf.readInt8(at + MAGIC_POS)
+    if (magic !== MAGIC_V2) return this.halt('corrupt', position, `magic ${magic} is not ${MAGIC_V2}`)
+    if (sizeBytes < BATCH_HEADER_BYTES) return this.halt('corrupt', position, `batch of ${sizeBytes} bytes is shorter than its header`)
+    const baseOffset = readInt64(this.buf, at + BASE_OFFSET_POS)
+    const lastOffsetDelta = this.buf.readInt32BE(at + LAST_OFFSET_DELTA_POS)
+    if (!Number.isSafeInteger(baseOffset) || baseOffset < 0 || lastOffsetDelta < 0) {
+      return this.halt('corrupt', position, `base offset ${baseOffset} / lastOffsetDelta ${lastOffsetDelta} out of range`)
+    }
+    const batch: BatchPosition = {
+      baseOffset,
+      lastOffset: baseOffset + lastOffsetDelta,
+      position,
+      sizeBytes,
+      maxTimestamp: readInt64(this.buf, at + MAX_TIMESTAMP_POS),
+    }
+    this.current = batch
+    if (this.verifyCrc) {
+      const bytes = this.batchBytes()
+      if (!isBatchCrcValid(bytes, 0, sizeBytes)) return this.halt('corrupt', position, 'CRC-32C mismatch')
+    }
+    this.position = position + sizeBytes
+    return batch
+  }
+
+  /** The whole current batch; a view valid until the next call to `next()`. */
+  batchBytes(): Buffer {
+    const batch = this.current
+    if (batch === null) throw new Error('batchBytes() called with no current batch')
+    if (batch.sizeBytes <= this.buf.length) {
+      const at = this.ensureBuffered(batch.position, batch.sizeBytes)
+      return this.buf.subarray(at, at + batch.sizeBytes)
+    }
+    // Larger than the scan buffer: one read of its own (bounded by BATCH_BYTES_MAX).
+    const bytes = Buffer.allocUnsafe(batch.sizeBytes)
+    this.readFully(bytes, batch.sizeBytes, batch.position)
+    return bytes
+  }
+
+  private halt(reason: ScanStopReason, position: number, detail: string): null {
+    this.stop = { reason, position, detail }
+    this.current = null
+    return null
+  }
+
+  /** Makes [position, position + length) present in the scan buffer; returns its index there. */
+  private ensureBuffered(position: number, length: number): number {
+    if (position >= this.bufStart && position + length <= this.bufStart + this.bufLength) return position - this.bufStart
+    const want = Math.min(this.buf.length, this.endPosition - position)
+    this.readFully(this.buf, want, position)
+    this.bufStart = position
+    this.bufLength = want
+    return 0
+  }
+
+  private readFully(target: Buffer, length: number, position: number): void {
+    const read = this.fs.pread(this.fd, target, length, position)
+    // The range was sized from the file's length: a short read means the file shrank under us.
+    if (read !== length) {
+      throw new SeglogError('STORAGE_ERROR', `${this.path}: short read, ${read} of ${length} bytes at position ${position}`)
+    }
+  }
+}

@@ -1,0 +1,942 @@
+/**
+ * One segment of a partition (Kafka's LogSegment): a `.log` of whole record batches plus its
+ * offset index, time index and transaction index, all named by the segment's base offset
+ * (file-names.ts) and all reached through the FileSystem seam.
+ *
+ * Sizes: `sizeBytes` is the logical size, the end of the last whole batch. The file may be longer:
+ * preallocated to `segmentBytes` (config.preallocate, trimmed on roll and close), or, after a
+ * crash, holding a torn tail that the opening scan stopped at (`trailingBytes`). Everything reads
+ * and writes below the logical size only; the first append removes a trailing region first (it is
+ * cut off and, when preallocating, replaced by zeros), so stale batches can never reappear after
+ * the new data.
+ *
+ * Active vs sealed:
+ * - active (created, or opened with `sealed: false`): indexes loaded and checked at open and kept
+ *   in memory; appends allowed; reads copy with pread — the active `.log` is never mapped, because
+ *   a short write truncates it and a truncated mapping faults (SIGBUS) on access.
+ * - sealed (after `onBecomeInactive`, or opened with `sealed: true`): read-only. Indexes and the
+ *   end offset are loaded on first use (Kafka's lazy indexes, KAFKA-7283), so opening many old
+ *   segments costs one open and one fstat each. Reads are views of one mapping of the whole
+ *   `.log` on the native binding (zero-copy), copies in the fallback. `truncateTo` makes a
+ *   segment active again; the caller must know no view of the truncated range is still in use.
+ *
+ * Opening (`open`) checks the indexes against the `.log` (index-bounds.ts) and then scans batch
+ * headers from the last index entry to the end of the file (bounded by about indexIntervalBytes
+ * plus one batch) to learn the next offset, the largest timestamp and the logical size. An index
+ * that is missing, fails its checks, or disagrees with that scan is rebuilt from the log (a full
+ * scan with CRC checks, reported through `onIndexRebuild`); the `.log` itself is never modified by
+ * `open`. The transaction index is loaded on first use; a corrupt one throws CORRUPT_INDEX there
+ * until `recover` rebuilds it (rebuilding it needs the open transactions of earlier segments).
+ *
+ * Append (`append`): whole batches whose offsets are already assigned, as one pwritev at the
+ * logical end, checked for a short count; on failure the file is truncated back and nothing in
+ * memory changes (DISK_FULL / STORAGE_ERROR). Index entries follow Kafka's rule (§3.2): when more
+ * than indexIntervalBytes were appended since the last entry (checked before counting this chunk),
+ * add (chunk's largest offset → chunk start) to the offset index and (max timestamp so far →
+ * its offset) to the time index.
+ *
+ * Recovery (`recover`): Kafka's LogSegment.recover — reset all three indexes, walk the batches
+ * checking length bounds, magic, CRC-32C and increasing offsets, stop at the first invalid byte,
+ * truncate the `.log` there, rebuild the indexes by the same interval rule and the `.txnindex`
+ * from the control batches (txn-replay.ts).
+ *
+ * Concurrency: single-threaded; callers serialise every operation on a segment (the partition's
+ * append queue). `flush` is the only asynchronous operation; it may overlap reads but not writes.
+ * Crash: the `.log` may end in a torn batch and the indexes may be ahead of or behind it; `open`
+ * and `recover` handle both (see above).
+ */
+import { LOG_OVERHEAD_BYTES, NO_TIMESTAMP, baseOffsetAt } from '../format/batch-header.js'
+import { decodeBatch } from '../format/batch.js'
+import { SeglogError, assertSafeNonNegativeInteger, outOfRange } from '../errors.js'
+import type { FileSystem } from '../io/file.js'
+import { OffsetIndex, type OffsetPosition } from '../index/offset-index.js'
+import { writeFullyAt } from '../index/positional-write.js'
+import { TimeIndex } from '../index/time-index.js'
+import { TransactionIndex, type AbortedTxn, type TxnIndexSearchResult } from '../index/txn-index.js'
+import { RELATIVE_OFFSET_MAX, SCAN_BUFFER_BYTES, SEGMENT_BYTES_MAX } from '../limits.js'
+import { BatchScanner, type BatchPosition, type ScanStop } from './batch-scanner.js'
+import { segmentFilePath, type SegmentFileKind, type TransientSuffix } from './file-names.js'
+import { findDamage, rebuildIndexes, type RebuildResult, type SegmentDamage } from './segment-rebuild.js'
+import { scanTail } from './segment-tail.js'
+
+export type { BatchPosition, ScanStop } from './batch-scanner.js'
+export type { SegmentDamage } from './segment-rebuild.js'
+
+/** The topic settings a segment uses (a subset of TopicConfig, already validated by options.ts). */
+export interface SegmentConfig {
+  indexIntervalBytes: number
+  segmentIndexBytes: number
+  segmentBytes: number
+  segmentMs: number
+  /** Subtracted from segmentMs for this segment (Kafka's per-segment roll jitter). Default 0. */
+  rollJitterMs?: number
+  /** Allocate the `.log` to segmentBytes at create; trimmed on roll and close. Default false. */
+  preallocate?: boolean
+}
+
+/** Whole batches to append, offsets already patched in. */
+export interface AppendChunk {
+  buffers: readonly Buffer[]
+  sizeBytes: number
+  largestOffset: number
+  maxTimestamp: number
+  offsetOfMaxTimestamp: number
+}
+
+/** What the next append would add, for `shouldRoll`. */
+export interface RollCheck {
+  sizeBytes: number
+  maxTimestamp: number
+  nowMs: number
+  largestOffset: number
+}
+
+/** An open `.log` to copy batches from (`appendFromFile`). */
+export interface LogFileRange {
+  fd: number
+  path: string
+  /** Bytes of the source to consider. */
+  sizeBytes: number
+}
+
+export interface SegmentRead {
+  /** The offset asked for. */
+  offset: number
+  /** Base offset of the first batch returned (may be below `offset`: reads start at a batch). */
+  firstOffset: number
+  /** Position of that batch in the `.log`. */
+  position: number
+  /** Whole batches; empty when maxBytes or maxPosition leave no room for the first one. */
+  bytes: Buffer
+}
+
+export interface SegmentReadOptions {
+  /** Do not read at or past this position (e.g. the high watermark's). Default: the segment's size. */
+  maxPosition?: number
+  /** Return the first batch even if it is larger than maxBytes (Kafka's minOneMessage). */
+  minOneMessage?: boolean
+}
+
+export interface IndexRebuildEvent {
+  segmentPath: string
+  /** Why the indexes were not trusted. */
+  reason: SeglogError
+  /** Where the rebuild scan stopped (the logical size from then on). */
+  validBytes: number
+}
+
+export interface SegmentOpenOptions {
+  /** Open read-only with lazily loaded indexes. Default false (the active segment). */
+  sealed?: boolean
+  /** Creation time for the time-based roll when batches carry no timestamp. Default Date.now(). */
+  nowMs?: number
+  /** Files carry this transient suffix (`.cleaned`, `.swap`, …). Default none. */
+  transient?: TransientSuffix | null
+  /** Told when an index is rebuilt from the log instead of trusted. */
+  onIndexRebuild?: (event: IndexRebuildEvent) => void
+}
+
+export interface RecoverOptions {
+  /** Open transactions (producerId → first offset) as of the segment's base offset. */
+  openTxns?: ReadonlyMap<number, number>
+  /** Called for every valid batch in order; `bytes` is the whole batch, valid during the call only. */
+  onBatch?: (batch: BatchPosition, bytes: Buffer) => void
+}
+
+export interface RecoverResult {
+  /** Bytes of valid batches kept. */
+  validBytes: number
+  /** Bytes cut off the end of the `.log` (a torn or corrupt tail, or preallocated zeros). */
+  truncatedBytes: number
+  /** Last offset of the last valid batch, or baseOffset − 1 if none. */
+  lastOffset: number
+  /** Open transactions after the last valid batch. */
+  openTxns: Map<number, number>
+  /** Why the scan stopped before the end of the file, or null if every byte was valid. */
+  stop: ScanStop | null
+}
+
+export class Segment {
+  private readonly offsetIndex: OffsetIndex
+  private readonly timeIndex: TimeIndex
+  private readonly txnIndex: TransactionIndex
+  private readonly onIndexRebuild: ((event: IndexRebuildEvent) => void) | undefined
+  private logPath: string
+  private logFd: number
+  private transient: TransientSuffix | null
+  private logicalSizeBytes: number
+  private fileSizeBytes: number
+  private loaded = false
+  private sealed: boolean
+  private closed = false
+  private endOffset: number
+  private maxTimestamp = NO_TIMESTAMP
+  private offsetOfMaxTimestamp = -1
+  private bytesSinceLastIndexEntry = 0
+  /** Max timestamp of the first batch (time-based roll); null = not read yet. */
+  private rollingBasedTimestamp: number | null = null
+  private createdMs: number
+  /** Whole-file mapping of a sealed segment (native binding only). */
+  private mapping: Buffer | null = null
+  private scanBuffer: Buffer | null = null
+  /** Nothing but preallocated zeros (or nothing) follows the logical end. */
+  private tailIsClean = true
+  private invalidTailStop: ScanStop | null = null
+
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly dir: string,
+    readonly baseOffset: number,
+    readonly config: Readonly<SegmentConfig>,
+    logFd: number,
+    options: SegmentOpenOptions & { sealed: boolean; nowMs: number },
+  ) {
+    this.transient = options.transient ?? null
+    this.logPath = this.filePath('log')
+    this.logFd = logFd
+    this.sealed = options.sealed
+    this.createdMs = options.nowMs
+    this.onIndexRebuild = options.onIndexRebuild
+    this.offsetIndex = new OffsetIndex(fs, this.filePath('index'), baseOffset, config.segmentIndexBytes)
+    this.timeIndex = new TimeIndex(fs, this.filePath('timeindex'), baseOffset, config.segmentIndexBytes)
+    this.txnIndex = new TransactionIndex(fs, this.filePath('txnindex'), baseOffset)
+    this.fileSizeBytes = fs.size(logFd)
+    this.logicalSizeBytes = this.fileSizeBytes
+    this.endOffset = baseOffset
+  }
+
+  /**
+   * A new, empty, active segment: the `.log` is created with O_EXCL (a leftover file with this
+   * base offset is an error, never silently reused), then the empty index files.
+   */
+  static create(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    config: Readonly<SegmentConfig>,
+    nowMs: number,
+    options: { transient?: TransientSuffix | null } = {},
+  ): Segment {
+    checkSegmentArgs(baseOffset, config)
+    const logPath = segmentFilePath(dir, baseOffset, 'log', options.transient ?? null)
+    const fd = fs.open(logPath, 'createExclusive')
+    let segment: Segment | null = null
+    try {
+      if (config.preallocate === true) fs.fallocate(fd, 0, config.segmentBytes)
+      segment = new Segment(fs, dir, baseOffset, config, fd, { ...options, sealed: false, nowMs })
+      segment.logicalSizeBytes = 0
+      segment.offsetIndex.create()
+      segment.timeIndex.create()
+      segment.txnIndex.reset()
+      segment.loaded = true
+      return segment
+    } catch (err) {
+      segment?.closeFiles()
+      if (segment === null) fs.close(fd)
+      fs.unlink(logPath)
+      throw wrapIoError(err, `${logPath}: could not create segment`)
+    }
+  }
+
+  /**
+   * An existing segment. Active (default): indexes loaded, checked and, if needed, rebuilt now.
+   * Sealed: read-only, everything loaded on first use. Never modifies the `.log`.
+   */
+  static open(
+    fs: FileSystem,
+    dir: string,
+    baseOffset: number,
+    config: Readonly<SegmentConfig>,
+    options: SegmentOpenOptions = {},
+  ): Segment {
+    checkSegmentArgs(baseOffset, config)
+    const sealed = options.sealed ?? false
+    const fd = fs.open(segmentFilePath(dir, baseOffset, 'log', options.transient ?? null), 'readwrite')
+    let segment: Segment | null = null
+    try {
+      segment = new Segment(fs, dir, baseOffset, config, fd, { ...options, sealed, nowMs: options.nowMs ?? Date.now() })
+      if (segment.fileSizeBytes > SEGMENT_BYTES_MAX) {
+        throw new SeglogError('CORRUPT_RECORD', `${segment.logPath}: ${segment.fileSizeBytes} bytes is more than a segment can hold (${SEGMENT_BYTES_MAX})`)
+      }
+      if (!sealed) segment.ensureLoaded()
+      return segment
+    } catch (err) {
+      if (segment !== null) segment.closeFiles()
+      else fs.close(fd)
+      throw err
+    }
+  }
+
+  /** Path of the `.log` (with the current transient suffix, if any). */
+  get path(): string {
+    return this.logPath
+  }
+
+  get isSealed(): boolean {
+    return this.sealed
+  }
+
+  /** Logical size: bytes of whole batches. For a sealed segment not yet loaded, the file size. */
+  get sizeBytes(): number {
+    return this.logicalSizeBytes
+  }
+
+  /**
+   * Where and why the data ended before the end of the file, when what follows is not
+   * preallocated zeros: a torn or corrupt tail `open` found (the log layer decides whether to
+   * `recover`). Null when the file ends cleanly. The next append cuts that region off.
+   */
+  get invalidTail(): (ScanStop & { bytes: number }) | null {
+    this.ensureLoaded()
+    const stop = this.invalidTailStop
+    return stop === null ? null : { ...stop, bytes: this.fileSizeBytes - stop.position }
+  }
+
+  /** The offset after the last batch; baseOffset when empty. */
+  get nextOffset(): number {
+    this.ensureLoaded()
+    return this.endOffset
+  }
+
+  /** Largest batch max timestamp in the segment, or -1 (NO_TIMESTAMP). Retention uses it. */
+  get maxTimestampSoFar(): number {
+    this.ensureLoaded()
+    return this.maxTimestamp
+  }
+
+  /** Offset where `maxTimestampSoFar` was seen, or -1. */
+  get offsetOfMaxTimestampSoFar(): number {
+    this.ensureLoaded()
+    return this.offsetOfMaxTimestamp
+  }
+
+  get offsetIndexEntries(): number {
+    this.ensureLoaded()
+    return this.offsetIndex.entries
+  }
+
+  get timeIndexEntries(): number {
+    this.ensureLoaded()
+    return this.timeIndex.entries
+  }
+
+  /** The offset index's last entry, or (baseOffset, 0). */
+  get lastOffsetIndexEntry(): OffsetPosition {
+    this.ensureLoaded()
+    return this.offsetIndex.lastEntry
+  }
+
+  /** The time index's last entry, or (-1, baseOffset). */
+  get lastTimeIndexEntry(): { timestamp: number; offset: number } {
+    this.ensureLoaded()
+    return this.timeIndex.lastEntry
+  }
+
+  /** Whether `offset` fits this segment's 32-bit relative offsets. */
+  canConvertToRelativeOffset(offset: number): boolean {
+    const relative = offset - this.baseOffset
+    return relative >= 0 && relative <= RELATIVE_OFFSET_MAX
+  }
+
+  /**
+   * Appends whole batches at the logical end (see the header). Throws SEGMENT_OFFSET_OVERFLOW if
+   * the largest offset does not fit, INVALID_OFFSET if the first batch's offset is below
+   * `nextOffset`, INDEX_FULL if an index entry is due and an index is full (roll first),
+   * DISK_FULL / STORAGE_ERROR if the write fails — in every case with nothing changed.
+   */
+  append(chunk: AppendChunk): void {
+    this.checkWritable()
+    this.ensureLoaded()
+    const position = this.logicalSizeBytes
+    checkChunk(chunk, this.logPath)
+    if (!this.canConvertToRelativeOffset(chunk.largestOffset)) {
+      throw new SeglogError(
+        'SEGMENT_OFFSET_OVERFLOW',
+        `${this.logPath}: largest offset ${chunk.largestOffset} does not fit a relative offset from base offset ${this.baseOffset}`,
+      )
+    }
+    const firstOffset = chunk.buffers[0]!.length >= 8 ? baseOffsetAt(chunk.buffers[0]!, 0) : chunk.largestOffset
+    if (firstOffset < this.endOffset || firstOffset > chunk.largestOffset) {
+      throw new SeglogError(
+        'INVALID_OFFSET',
+        `${this.logPath}: batch at offset ${firstOffset} (largest ${chunk.largestOffset}) appended after next offset ${this.endOffset}`,
+      )
+    }
+    if (position + chunk.sizeBytes > SEGMENT_BYTES_MAX) {
+      throw outOfRange('chunk.sizeBytes', `<= ${SEGMENT_BYTES_MAX - position} for ${this.logPath} (roll first)`, chunk.sizeBytes)
+    }
+    const indexEntryDue = this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes
+    if (indexEntryDue && (this.offsetIndex.isFull || this.timeIndex.isFull)) {
+      throw new SeglogError('INDEX_FULL', `${this.logPath}: an index entry is due but an index is full; roll the segment`)
+    }
+    this.discardTrailingBytes()
+
+    try {
+      writeFullyAt(this.fs, this.logFd, this.logPath, chunk.buffers, chunk.sizeBytes, position)
+    } catch (err) {
+      // writeFullyAt truncated the file back to `position`.
+      this.fileSizeBytes = Math.min(this.fileSizeBytes, position)
+      throw err
+    }
+
+    const previous = { maxTimestamp: this.maxTimestamp, offsetOfMaxTimestamp: this.offsetOfMaxTimestamp }
+    if (chunk.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = chunk.maxTimestamp
+      this.offsetOfMaxTimestamp = chunk.offsetOfMaxTimestamp
+    }
+    if (indexEntryDue) {
+      const offsetEntries = this.offsetIndex.entries
+      try {
+        this.offsetIndex.append(chunk.largestOffset, position)
+        this.appendTimeIndexEntry(false)
+      } catch (err) {
+        // Keep the append all-or-nothing: the log bytes go too.
+        this.offsetIndex.truncateTo(this.offsetIndex.entries > offsetEntries ? chunk.largestOffset : Number.MAX_SAFE_INTEGER)
+        this.maxTimestamp = previous.maxTimestamp
+        this.offsetOfMaxTimestamp = previous.offsetOfMaxTimestamp
+        this.fs.ftruncate(this.logFd, position)
+        this.fileSizeBytes = Math.min(this.fileSizeBytes, position)
+        throw err
+      }
+      this.bytesSinceLastIndexEntry = 0
+    }
+    if (position === 0) this.rollingBasedTimestamp = chunk.maxTimestamp
+    this.bytesSinceLastIndexEntry += chunk.sizeBytes
+    this.logicalSizeBytes = position + chunk.sizeBytes
+    this.fileSizeBytes = Math.max(this.fileSizeBytes, this.logicalSizeBytes)
+    this.endOffset = chunk.largestOffset + 1
+  }
+
+  /**
+   * Copies whole batches from another `.log` (an open descriptor, read through this segment's
+   * FileSystem) starting at `startPosition`, until the end of `source` or the first batch whose
+   * last offset does not fit this segment's relative offsets (Kafka's appendFromFile, used to
+   * split a segment whose offsets overflow). Copies in runs of up to SCAN_BUFFER_BYTES (or one
+   * larger batch). Returns the bytes appended.
+   */
+  appendFromFile(source: LogFileRange, startPosition: number): number {
+    this.checkWritable()
+    const scanner = new BatchScanner({ ...source, fs: this.fs, fromPosition: startPosition, endPosition: source.sizeBytes })
+    let appended = 0
+    let run: BatchPosition[] = []
+    let runBytes = 0
+    const appendRun = (): void => {
+      if (run.length === 0) return
+      const bytes = Buffer.allocUnsafe(runBytes)
+      const read = this.fs.pread(source.fd, bytes, runBytes, run[0]!.position)
+      if (read !== runBytes) throw new SeglogError('STORAGE_ERROR', `${source.path}: short read, ${read} of ${runBytes} bytes`)
+      let max = run[0]!
+      for (const batch of run) if (batch.maxTimestamp > max.maxTimestamp) max = batch
+      const largestOffset = run[run.length - 1]!.lastOffset
+      this.append({ buffers: [bytes], sizeBytes: runBytes, largestOffset, maxTimestamp: max.maxTimestamp, offsetOfMaxTimestamp: max.lastOffset })
+      appended += runBytes
+      run = []
+      runBytes = 0
+    }
+    for (let batch = scanner.next(); batch !== null; batch = scanner.next()) {
+      if (!this.canConvertToRelativeOffset(batch.lastOffset)) break
+      if (runBytes > 0 && runBytes + batch.sizeBytes > SCAN_BUFFER_BYTES) appendRun()
+      run.push(batch)
+      runBytes += batch.sizeBytes
+    }
+    appendRun()
+    return appended
+  }
+
+  /**
+   * Kafka's shouldRoll (§3.4): the next append would pass segmentBytes, or has waited past
+   * segmentMs − jitter since the first batch (by timestamps, else wall clock since creation), or
+   * an index is full, or its largest offset does not fit a relative offset. An empty segment
+   * never rolls on size or time.
+   */
+  shouldRoll(next: RollCheck): boolean {
+    this.ensureLoaded()
+    const size = this.logicalSizeBytes
+    const rollMs = this.config.segmentMs - (this.config.rollJitterMs ?? 0)
+    return (
+      (size > 0 && size > this.config.segmentBytes - next.sizeBytes) ||
+      (size > 0 && this.timeWaitedForRoll(next.nowMs, next.maxTimestamp) > rollMs) ||
+      this.offsetIndex.isFull ||
+      this.timeIndex.isFull ||
+      !this.canConvertToRelativeOffset(next.largestOffset)
+    )
+  }
+
+  /** Kafka's timeWaitedForRoll: by record timestamps when the first batch has one, else wall clock. */
+  timeWaitedForRoll(nowMs: number, messageTimestamp: number): number {
+    const first = this.firstBatchTimestamp()
+    return first >= 0 ? messageTimestamp - first : nowMs - this.createdMs
+  }
+
+  /**
+   * The first batch holding an offset ≥ `offset`: the offset index's floor entry, then a header
+   * scan. Null when no batch in this segment reaches `offset`.
+   */
+  translateOffset(offset: number, startingPosition = 0): BatchPosition | null {
+    this.checkOpen()
+    this.ensureLoaded()
+    const from = Math.max(this.offsetIndex.lookup(offset).position, startingPosition)
+    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes))) if (batch.lastOffset >= offset) return batch
+    return null
+  }
+
+  /**
+   * Whole batches from the one holding `offset` (or the next one after a gap), at most `maxBytes`
+   * (at least the first batch with `minOneMessage`), never at or past `maxPosition`. Null when the
+   * segment has nothing at or after `offset`.
+   */
+  read(offset: number, maxBytes: number, options: SegmentReadOptions = {}): SegmentRead | null {
+    assertSafeNonNegativeInteger('maxBytes', maxBytes)
+    const start = this.translateOffset(offset)
+    if (start === null) return null
+    const maxPosition = Math.min(options.maxPosition ?? this.logicalSizeBytes, this.logicalSizeBytes)
+    const limit = options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes
+    const length = Math.min(maxPosition - start.position, limit)
+    const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: Buffer.alloc(0) }
+    if (length <= 0) return result
+    const bytes = this.readRange(start.position, length)
+    result.bytes = bytes.subarray(0, wholeBatchesLength(bytes))
+    return result
+  }
+
+  /**
+   * The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset`, or null. Correct
+   * when timestamps go backwards: the time index holds max-so-far timestamps, batches whose max
+   * timestamp is below the target are skipped by header, and only the batch that can hold the
+   * answer is decoded (and CRC-checked).
+   */
+  findOffsetByTimestamp(timestamp: number, startingOffset = this.baseOffset): { offset: number; timestamp: number } | null {
+    this.checkOpen()
+    this.ensureLoaded()
+    const floor = this.timeIndex.lookup(timestamp)
+    const from = this.offsetIndex.lookup(Math.max(floor.offset, startingOffset)).position
+    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes))) {
+      if (batch.maxTimestamp < timestamp || batch.lastOffset < startingOffset) continue
+      const decoded = decodeBatch(this.readRange(batch.position, batch.sizeBytes), 0)
+      for (const record of decoded.records) {
+        if (record.timestamp >= timestamp && record.offset >= startingOffset) return { offset: record.offset, timestamp: record.timestamp }
+      }
+    }
+    return null
+  }
+
+  /**
+   * Header-only iteration over the batches from `fromPosition` (a batch start) to the logical
+   * end, through a scan buffer of its own. A damaged header inside the logical size is
+   * CORRUPT_RECORD.
+   */
+  *batches(fromPosition = 0): Generator<BatchPosition> {
+    this.checkOpen()
+    this.ensureLoaded()
+    yield* this.walk(this.scanner(fromPosition, this.logicalSizeBytes, false, Buffer.allocUnsafe(SCAN_BUFFER_BYTES)))
+  }
+
+  /** First index entry at or past `startPosition + fetchSizeBytes` (read_committed upper bound). */
+  fetchUpperBoundOffset(startPosition: number, fetchSizeBytes: number): OffsetPosition | null {
+    this.ensureLoaded()
+    return this.offsetIndex.fetchUpperBoundOffset(startPosition, fetchSizeBytes)
+  }
+
+  /** Aborted transactions overlapping [fetchOffset, upperBoundOffset) (txn-index.ts). */
+  collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): TxnIndexSearchResult {
+    this.checkOpen()
+    return this.txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset)
+  }
+
+  allAbortedTxns(): AbortedTxn[] {
+    this.checkOpen()
+    return this.txnIndex.allAbortedTxns()
+  }
+
+  /** Records an aborted transaction whose ABORT marker was appended to this segment. */
+  appendAbortedTxn(txn: AbortedTxn): void {
+    this.checkWritable()
+    this.txnIndex.append(txn)
+  }
+
+  /**
+   * Kafka's LogSegment.recover (see the header): returns what was kept and cut. Afterwards the
+   * indexes match the log and `invalidTail` is null. Run it before reading: it truncates the file.
+   */
+  recover(options: RecoverOptions = {}): RecoverResult {
+    this.checkOpen()
+    const fileSizeBefore = this.fs.size(this.logFd)
+    this.fileSizeBytes = fileSizeBefore
+    const rebuilt = this.rebuildFromLog({ txnState: options.openTxns ?? new Map(), onBatch: options.onBatch })
+    const validBytes = rebuilt.stop.position
+    this.mapping = null
+    if (fileSizeBefore > validBytes) this.fs.ftruncate(this.logFd, validBytes)
+    this.fileSizeBytes = validBytes
+    this.tailIsClean = true
+    this.invalidTailStop = null
+    return {
+      validBytes,
+      truncatedBytes: fileSizeBefore - validBytes,
+      lastOffset: rebuilt.lastOffset,
+      openTxns: rebuilt.openTxns,
+      stop: rebuilt.stop.reason === 'end' ? null : rebuilt.stop,
+    }
+  }
+
+  /**
+   * Removes every batch whose last offset is ≥ `offset` (so the batch holding `offset` goes too,
+   * as in Kafka) and the index entries at or above it. Returns the bytes removed. An emptied
+   * segment restarts its roll clock at `nowMs`. The segment becomes active.
+   */
+  truncateTo(offset: number, nowMs = Date.now()): number {
+    this.checkOpen()
+    this.ensureLoaded()
+    const first = this.translateOffset(offset)
+    // Cut the indexes at the first removed offset: entries inside the removed batch go too.
+    const cutOffset = first === null ? offset : Math.min(offset, first.baseOffset)
+    this.offsetIndex.truncateTo(cutOffset)
+    this.timeIndex.truncateTo(cutOffset)
+    this.txnIndex.truncateTo(cutOffset)
+    this.sealed = false
+    this.mapping = null
+    const newSize = first === null ? this.logicalSizeBytes : first.position
+    const removed = this.logicalSizeBytes - newSize
+    if (this.fileSizeBytes > newSize) this.fs.ftruncate(this.logFd, newSize)
+    this.fileSizeBytes = newSize
+    this.logicalSizeBytes = newSize
+    this.rollingBasedTimestamp = null
+    if (newSize === 0) this.createdMs = nowMs
+    this.loadTailOrRebuild()
+    return removed
+  }
+
+  /**
+   * The segment stops being the active one (roll): final time-index entry, `.log` trimmed to its
+   * logical size, indexes sealed read-only. Reads afterwards map the file.
+   */
+  onBecomeInactive(): void {
+    this.checkOpen()
+    this.ensureLoaded()
+    if (this.sealed) return
+    this.appendTimeIndexEntry(true)
+    this.trimPreallocated()
+    this.offsetIndex.seal()
+    this.timeIndex.seal()
+    this.txnIndex.close()
+    this.sealed = true
+  }
+
+  /**
+   * The first damage (invalid header, CRC, or offsets out of order) among the batches holding
+   * offsets below `upToOffset`, or null: a CRC-checked scan that changes nothing, for data below
+   * the recovery point, where damage is corruption of acknowledged data rather than a torn tail.
+   */
+  validate(upToOffset = Number.MAX_SAFE_INTEGER): SegmentDamage | null {
+    this.checkOpen()
+    return findDamage(this.scanner(0, this.fs.size(this.logFd), true), this.baseOffset, upToOffset)
+  }
+
+  /** fdatasync of the `.log` only: what group commit needs (indexes are rebuilt from the log). */
+  async flushLog(): Promise<void> {
+    this.checkOpen()
+    await this.fs.fdatasync(this.logFd)
+  }
+
+  /** fdatasync of the `.log` and of every index written through this segment. */
+  async flush(): Promise<void> {
+    this.checkOpen()
+    await Promise.all([
+      this.fs.fdatasync(this.logFd),
+      this.offsetIndex.flush(),
+      this.timeIndex.flush(),
+      this.txnIndex.flush(),
+    ])
+  }
+
+  /**
+   * Closes every file. An active segment first gets its final time-index entry and, if
+   * preallocated, its `.log` trimmed (Kafka's close), so a clean reopen needs no scan of zeros.
+   */
+  close(): void {
+    if (this.closed) return
+    try {
+      if (this.loaded && !this.sealed) {
+        this.appendTimeIndexEntry(true)
+        this.trimPreallocated()
+      }
+    } finally {
+      this.closeFiles()
+    }
+  }
+
+  /** Closes the segment and unlinks its files (missing ones are fine). */
+  closeAndDelete(): void {
+    this.closeFiles()
+    this.offsetIndex.deleteIfExists()
+    this.timeIndex.deleteIfExists()
+    this.txnIndex.deleteIfExists()
+    if (this.fs.exists(this.logPath)) this.fs.unlink(this.logPath)
+  }
+
+  /**
+   * Renames every file of the segment to carry `transient` (`.deleted`, `.cleaned`, `.swap`) or
+   * none (null); open descriptors keep working, so reads in flight are unaffected.
+   */
+  changeFileSuffix(transient: TransientSuffix | null): void {
+    this.checkOpen()
+    this.transient = transient
+    const newLogPath = this.filePath('log')
+    this.fs.rename(this.logPath, newLogPath)
+    this.logPath = newLogPath
+    this.offsetIndex.renameTo(this.filePath('index'))
+    this.timeIndex.renameTo(this.filePath('timeindex'))
+    this.txnIndex.renameTo(this.filePath('txnindex'))
+  }
+
+  // --- loading ---------------------------------------------------------------------------------
+
+  private ensureLoaded(): void {
+    if (this.loaded) return
+    this.checkOpen()
+    try {
+      this.loadIndexes()
+    } catch (err) {
+      if (!(err instanceof SeglogError) || err.code !== 'CORRUPT_INDEX') throw err
+      this.rebuildAndReport(err)
+    }
+    this.loaded = true
+  }
+
+  /** Loads and checks the offset and time indexes, then learns the tail from a bounded scan. */
+  private loadIndexes(): void {
+    const fileBounds = { logSizeBytes: this.fileSizeBytes }
+    this.offsetIndex.load(fileBounds)
+    this.timeIndex.load(fileBounds)
+    this.loadTail()
+    const bounds = { logSizeBytes: this.logicalSizeBytes, lastOffset: this.endOffset - 1 }
+    this.offsetIndex.check(bounds)
+    this.timeIndex.check(bounds)
+    if (this.sealed) {
+      this.offsetIndex.seal()
+      this.timeIndex.seal()
+    }
+  }
+
+  /** Learns the logical end, next offset and max timestamp from a bounded scan (segment-tail.ts). */
+  private loadTail(): void {
+    const lastOffsetEntry = this.offsetIndex.entries > 0 ? this.offsetIndex.lastEntry : null
+    const lastTimeEntry = this.timeIndex.entries > 0 ? this.timeIndex.lastEntry : null
+    const from = Math.min(
+      lastOffsetEntry?.position ?? 0,
+      lastTimeEntry === null ? Infinity : this.offsetIndex.lookup(lastTimeEntry.offset).position,
+    )
+    const tail = scanTail(this.scanner(from, this.fileSizeBytes), {
+      baseOffset: this.baseOffset,
+      lastOffsetEntry,
+      lastTimeEntry,
+      indexPaths: `${this.offsetIndex.path} / ${this.timeIndex.path}`,
+    })
+    this.setLogicalEnd(tail.stop)
+    this.endOffset = tail.endOffset
+    this.maxTimestamp = tail.maxTimestamp
+    this.offsetOfMaxTimestamp = tail.offsetOfMaxTimestamp
+    this.bytesSinceLastIndexEntry = this.logicalSizeBytes - (lastOffsetEntry?.position ?? 0)
+  }
+
+  /** The logical end is where valid data stops; what follows is clean only if it is preallocated zeros. */
+  private setLogicalEnd(stop: ScanStop): void {
+    this.logicalSizeBytes = stop.position
+    this.tailIsClean = stop.reason === 'end' || this.isPreallocatedZeros(stop.position)
+    this.invalidTailStop = this.tailIsClean ? null : stop
+  }
+
+  /** Zeros where the next batch header would be, in a preallocated file: the clean end of the data. */
+  private isPreallocatedZeros(position: number): boolean {
+    if (this.config.preallocate !== true) return false
+    const header = Buffer.alloc(LOG_OVERHEAD_BYTES)
+    const read = this.fs.pread(this.logFd, header, LOG_OVERHEAD_BYTES, position)
+    return header.subarray(0, read).every((byte) => byte === 0)
+  }
+
+  /** loadTail after a truncation; indexes that disagree with the log are rebuilt, as at open. */
+  private loadTailOrRebuild(): void {
+    try {
+      this.loadTail()
+    } catch (err) {
+      if (!(err instanceof SeglogError) || err.code !== 'CORRUPT_INDEX') throw err
+      this.rebuildAndReport(err)
+    }
+  }
+
+  private rebuildAndReport(reason: SeglogError): void {
+    const rebuilt = this.rebuildFromLog({ txnState: null })
+    this.onIndexRebuild?.({ segmentPath: this.logPath, reason, validBytes: rebuilt.stop.position })
+  }
+
+  /**
+   * Rebuilds the offset and time indexes (and with `txnState` the transaction index) from a
+   * CRC-checked scan of the whole file (segment-rebuild.ts). The first invalid byte becomes the
+   * logical end; the `.log` is not modified.
+   */
+  private rebuildFromLog(options: {
+    txnState: ReadonlyMap<number, number> | null
+    onBatch?: ((batch: BatchPosition, bytes: Buffer) => void) | undefined
+  }): RebuildResult {
+    const rebuilt = rebuildIndexes(this.scanner(0, this.fileSizeBytes, true), {
+      baseOffset: this.baseOffset,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+      offsetIndex: this.offsetIndex,
+      timeIndex: this.timeIndex,
+      txn: options.txnState === null ? null : { index: this.txnIndex, openTxns: options.txnState },
+      onBatch: options.onBatch,
+    })
+    this.setLogicalEnd(rebuilt.stop)
+    this.endOffset = rebuilt.lastOffset + 1
+    this.maxTimestamp = rebuilt.maxTimestamp
+    this.offsetOfMaxTimestamp = rebuilt.offsetOfMaxTimestamp
+    this.bytesSinceLastIndexEntry = this.logicalSizeBytes - rebuilt.lastIndexEntryPosition
+    this.rollingBasedTimestamp = null
+    this.appendTimeIndexEntry(true)
+    if (this.sealed) {
+      this.offsetIndex.seal()
+      this.timeIndex.seal()
+    }
+    this.loaded = true
+    return rebuilt
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private filePath(kind: SegmentFileKind): string {
+    return segmentFilePath(this.dir, this.baseOffset, kind, this.transient)
+  }
+
+  /**
+   * A scanner over the shared scan buffer. Only for scans that run to completion inside one
+   * synchronous call (they never interleave); `batches()` gives its callers a buffer of their own.
+   */
+  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, buffer?: Buffer): BatchScanner {
+    this.scanBuffer ??= Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+    return new BatchScanner({
+      fs: this.fs,
+      fd: this.logFd,
+      path: this.logPath,
+      fromPosition,
+      endPosition,
+      buffer: buffer ?? this.scanBuffer,
+      verifyCrc,
+    })
+  }
+
+  /** Batches from `fromPosition` to the logical end through `scanner`; CORRUPT_RECORD on a bad header. */
+  private *walk(scanner: BatchScanner): Generator<BatchPosition> {
+    for (let batch = scanner.next(); batch !== null; batch = scanner.next()) yield batch
+    const stop = scanner.stop!
+    if (stop.reason !== 'end') {
+      throw new SeglogError(
+        'CORRUPT_RECORD',
+        `${this.logPath}: invalid batch at position ${stop.position} within the logical size ${this.logicalSizeBytes}: ${stop.detail}`,
+      )
+    }
+  }
+
+  /** [position, position + length) of the logical `.log`: a view of the mapping when sealed on native, else a copy. */
+  private readRange(position: number, length: number): Buffer {
+    if (this.sealed && this.fs.binding.kind === 'native') {
+      this.mapping ??= this.fs.mapFile(this.logFd, 0, this.logicalSizeBytes)
+      return this.mapping.subarray(position, position + length)
+    }
+    if (this.sealed) return this.fs.mapFile(this.logFd, position, length)
+    const bytes = Buffer.allocUnsafe(length)
+    const read = this.fs.pread(this.logFd, bytes, length, position)
+    if (read !== length) {
+      throw new SeglogError('STORAGE_ERROR', `${this.logPath}: short read, ${read} of ${length} bytes at position ${position}`)
+    }
+    return bytes
+  }
+
+  private firstBatchTimestamp(): number {
+    this.ensureLoaded()
+    if (this.rollingBasedTimestamp === null && this.logicalSizeBytes > 0) {
+      const first = this.scanner(0, this.logicalSizeBytes).next()
+      this.rollingBasedTimestamp = first === null ? NO_TIMESTAMP : first.maxTimestamp
+    }
+    return this.rollingBasedTimestamp ?? NO_TIMESTAMP
+  }
+
+  /** The time index entry for the max timestamp so far; forced = the final entry on roll/close. */
+  private appendTimeIndexEntry(forced: boolean): void {
+    if (this.maxTimestamp < 0) return
+    this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, forced)
+  }
+
+  /** Cuts bytes past the logical end before the first append over them (see the header). */
+  private discardTrailingBytes(): void {
+    if (this.tailIsClean) return
+    this.mapping = null
+    this.fs.ftruncate(this.logFd, this.logicalSizeBytes)
+    this.fileSizeBytes = this.logicalSizeBytes
+    if (this.config.preallocate === true && this.logicalSizeBytes < this.config.segmentBytes) {
+      this.fs.fallocate(this.logFd, this.logicalSizeBytes, this.config.segmentBytes - this.logicalSizeBytes)
+      this.fileSizeBytes = this.config.segmentBytes
+    }
+    this.tailIsClean = true
+    this.invalidTailStop = null
+  }
+
+  private trimPreallocated(): void {
+    if (this.config.preallocate !== true || this.fileSizeBytes <= this.logicalSizeBytes) return
+    this.fs.ftruncate(this.logFd, this.logicalSizeBytes)
+    this.fileSizeBytes = this.logicalSizeBytes
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new SeglogError('SEGMENT_CLOSED', `${this.logPath}: segment is closed`)
+  }
+
+  private checkWritable(): void {
+    this.checkOpen()
+    if (this.sealed) throw new SeglogError('INDEX_FULL', `${this.logPath}: segment is sealed (rolled); append to the active segment`)
+  }
+
+  private closeFiles(): void {
+    if (this.closed) return
+    this.closed = true
+    this.mapping = null
+    this.offsetIndex.close()
+    this.timeIndex.close()
+    this.txnIndex.close()
+    this.fs.close(this.logFd)
+  }
+}
+
+function checkSegmentArgs(baseOffset: number, config: Readonly<SegmentConfig>): void {
+  assertSafeNonNegativeInteger('baseOffset', baseOffset)
+  assertSafeNonNegativeInteger('config.indexIntervalBytes', config.indexIntervalBytes)
+  assertSafeNonNegativeInteger('config.segmentIndexBytes', config.segmentIndexBytes)
+  assertSafeNonNegativeInteger('config.segmentBytes', config.segmentBytes)
+  assertSafeNonNegativeInteger('config.segmentMs', config.segmentMs)
+  if (config.segmentBytes > SEGMENT_BYTES_MAX) throw outOfRange('config.segmentBytes', `<= ${SEGMENT_BYTES_MAX}`, config.segmentBytes)
+}
+
+function checkChunk(chunk: AppendChunk, logPath: string): void {
+  let total = 0
+  for (const buffer of chunk.buffers) total += buffer.length
+  if (chunk.buffers.length === 0 || total !== chunk.sizeBytes || chunk.sizeBytes === 0) {
+    throw outOfRange('chunk.sizeBytes', `the ${total} bytes of chunk.buffers (> 0) appended to ${logPath}`, chunk.sizeBytes)
+  }
+}
+
+/** Length of the whole batches at the start of `bytes` (a read may end mid-batch). */
+function wholeBatchesLength(bytes: Buffer): number {
+  let end = 0
+  while (end + 12 <= bytes.length) {
+    const size = bytes.readInt32BE(end + 8) + 12
+    if (size < 12 || end + size > bytes.length) break
+    end += size
+  }
+  return end
+}
+
+function wrapIoError(err: unknown, message: string): unknown {
+  if (err instanceof SeglogError) return err
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new SeglogError('DISK_FULL', `${message}: ${code}`, { cause: err })
+  if (code === 'EEXIST') return err
+  return new SeglogError('STORAGE_ERROR', message, { cause: err })
+}
