@@ -42,3 +42,30 @@ export const HEADER_KEY_BYTES_MAX = 32 * 1024
 
 /** Buffer reused for sequential header-only scans of a segment (recovery, lookup): one page. */
 export const SCAN_BUFFER_BYTES = 64 * 1024
+
+/**
+ * Pending long-polls (`read` with maxWaitMs, followed streams) per partition. Each holds a timer
+ * and a closure; an application that leaks readers hits this instead of growing memory forever.
+ */
+export const LONG_POLL_WAITERS_MAX = 10_000
+
+/**
+ * Appends queued on one partition while a write or roll is in progress. Beyond it `append`
+ * waits for room (backpressure) rather than queueing encoded batches without bound.
+ */
+export const APPEND_QUEUE_BATCHES_MAX = 65_536
+
+/**
+ * Bytes written by one drain of the append queue (one writev). Bounds the iovec (Linux IOV_MAX is
+ * 1024 — see APPEND_WRITE_BUFFERS_MAX) and the latency of one synchronous write on the event loop.
+ */
+export const APPEND_WRITE_BYTES_MAX = 8 * 1024 * 1024
+
+/** Buffers in one writev: Linux's IOV_MAX. */
+export const APPEND_WRITE_BUFFERS_MAX = 1024
+
+/** Default read size (api.md `maxBytes`). */
+export const READ_MAX_BYTES_DEFAULT = 1024 * 1024
+
+/** Partitions per topic: each holds open files and timers; Kafka clusters rarely exceed this per topic. */
+export const PARTITIONS_MAX = 10_000

@@ -50,6 +50,8 @@ export interface FileSystem {
   /** Size in bytes, or -1 if the path does not exist. */
   fileSize(filePath: string): number
   exists(filePath: string): boolean
+  /** Last modification time in epoch milliseconds. */
+  mtimeMs(filePath: string): number
   rmdir(dirPath: string): void
   readFile(filePath: string): Buffer
   /** See NativeBinding.mapFile. */
@@ -154,6 +156,10 @@ export class NodeFileSystem implements FileSystem {
 
   exists(filePath: string): boolean {
     return fs.existsSync(filePath)
+  }
+
+  mtimeMs(filePath: string): number {
+    return fs.statSync(filePath).mtimeMs
   }
 
   rmdir(dirPath: string): void {

@@ -1,0 +1,16 @@
+/**
+ * seglog's public API (api.md). Everything a user imports comes from here; internal modules are
+ * not part of the contract.
+ */
+export { Log } from './log.js'
+export type { LogOptions, CreateTopicOptions, TopicDescription, PartitionInfo, RecoveryReport, PartitionRecovery } from './log.js'
+export { Partition } from './partition/partition.js'
+export type { AppendOptions, AppendResult, ReadOptions, ReadResult, StreamOptions, Acks } from './partition/partition.js'
+export type { LogRecord as Record } from './partition/reader.js'
+export { SeglogError } from './errors.js'
+export type { ErrorCode, PublicErrorCode } from './errors.js'
+export type { TopicConfig, CleanupPolicy, Durability, TimestampType, CompressionType } from './options.js'
+export { DEFAULT_TOPIC_CONFIG } from './options.js'
+export type { LogMetrics, Histogram } from './metrics.js'
+export { nativeLoadError } from './native/load.js'
+export type { RecordInput, RecordValue, HeaderInput } from './format/batch.js'

@@ -1,0 +1,384 @@
+/**
+ * The segments of one partition (Kafka's LocalLog + LogLoader): the sorted list of segments, the
+ * log start and end offsets, rolling, loading and recovering the directory, and removing whole
+ * segments for retention. It performs file operations only; queueing, group commit and the high
+ * watermark live in partition.ts.
+ *
+ * Directory: `<topic>-<partition>/` holding `<20-digit base offset>.log|.index|.timeindex|.txnindex`
+ * (format.md). Invariants:
+ * - segments are sorted by base offset; the last is the active one, every other one is sealed;
+ * - segment i's next offset equals segment i+1's base offset (no gap: a missing middle segment is
+ *   corruption, never renumbered or skipped);
+ * - logStartOffset lies in the first segment, and LEO = the active segment's next offset.
+ *
+ * Loading (design.md "Open and recovery"): leftovers are resolved first (`.deleted`, `.cleaned`,
+ * `.tmp` removed; index files without a `.log` removed; `.swap` completed). After an unclean
+ * shutdown every segment from the one holding the recovery point onwards is re-validated (length
+ * bounds, magic, CRC-32C): a torn or corrupt tail at or past the recovery point was never
+ * acknowledged and is cut off (with every later segment); damage below the recovery point is
+ * `CORRUPT_RECORD` naming the file and position, unless `repair` — then the partition is cut there
+ * and the lost offsets are reported. Recovered bytes are fdatasynced before they count as durable.
+ *
+ * Concurrency: single-threaded; the partition serialises appends, rolls and retention.
+ */
+import { SeglogError } from '../errors.js'
+import type { FileSystem } from '../io/file.js'
+import { joinPath } from '../io/file.js'
+import type { TopicConfig } from '../options.js'
+import { parseSegmentFileName } from '../segment/file-names.js'
+import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
+
+export interface PartitionLoadOptions {
+  /** Everything below this offset was fsynced and validated (checkpoint); null = unknown. */
+  recoveryPoint: number | null
+  /** Checkpointed log start offset; null = unknown (the first segment's base offset). */
+  logStartOffset: number | null
+  cleanShutdown: boolean
+  repair: boolean
+  nowMs: number
+}
+
+export interface PartitionRecoveryReport {
+  truncatedBytes: number
+  /** First offset cut off by recovery (torn tail or repair), or null when nothing was cut. */
+  truncatedFromOffset: number | null
+  rebuiltIndexes: number
+  /** With `repair`: the offsets [from, to) lost to damage below the recovery point. */
+  lostOffsets: { from: number; to: number } | null
+  /** Leftover files removed or completed (`.deleted`, `.cleaned`, `.tmp`, `.swap`, orphan indexes). */
+  leftovers: string[]
+}
+
+export function segmentConfigOf(config: Readonly<TopicConfig>): SegmentConfig {
+  return {
+    indexIntervalBytes: config.indexIntervalBytes,
+    segmentIndexBytes: config.segmentIndexBytes,
+    segmentBytes: config.segmentBytes,
+    segmentMs: config.segmentMs,
+    preallocate: config.preallocate,
+  }
+}
+
+export class PartitionLog {
+  /** Sorted by base offset; the last one is active. Never empty. */
+  readonly segments: Segment[]
+  logStartOffset: number
+  /** Everything below is fsynced and validated: recovery after a crash starts here. */
+  recoveryPoint: number
+  /** Segments written since the last flush started (their `.log` needs an fdatasync). */
+  private readonly dirty = new Set<Segment>()
+  private segmentConfig: SegmentConfig
+  rebuiltIndexes = 0
+
+  private constructor(
+    private readonly fs: FileSystem,
+    readonly dir: string,
+    config: Readonly<TopicConfig>,
+    segments: Segment[],
+    logStartOffset: number,
+    recoveryPoint: number,
+  ) {
+    this.segmentConfig = segmentConfigOf(config)
+    this.segments = segments
+    this.logStartOffset = logStartOffset
+    this.recoveryPoint = recoveryPoint
+  }
+
+  get activeSegment(): Segment {
+    return this.segments[this.segments.length - 1]!
+  }
+
+  get logEndOffset(): number {
+    return this.activeSegment.nextOffset
+  }
+
+  /** Bytes of the partition's `.log` files. */
+  get sizeBytes(): number {
+    let total = 0
+    for (const segment of this.segments) total += segment.sizeBytes
+    return total
+  }
+
+  /** Applies a changed topic config to segments created from now on (and to roll checks). */
+  updateConfig(config: Readonly<TopicConfig>): void {
+    this.segmentConfig = segmentConfigOf(config)
+  }
+
+  // --- loading ---------------------------------------------------------------------------------
+
+  /** Opens (creating if missing) and, after an unclean shutdown, recovers a partition directory. */
+  static async load(
+    fs: FileSystem,
+    dir: string,
+    config: Readonly<TopicConfig>,
+    options: PartitionLoadOptions,
+  ): Promise<{ log: PartitionLog; report: PartitionRecoveryReport }> {
+    const report: PartitionRecoveryReport = { truncatedBytes: 0, truncatedFromOffset: null, rebuiltIndexes: 0, lostOffsets: null, leftovers: [] }
+    const segmentConfig = segmentConfigOf(config)
+    let createdDir = false
+    if (!fs.exists(dir)) {
+      fs.mkdirp(dir)
+      createdDir = true
+    }
+    const bases = resolveLeftovers(fs, dir, report)
+    const onIndexRebuild = (_event: IndexRebuildEvent): void => {
+      report.rebuiltIndexes++
+    }
+    const segments: Segment[] = []
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const sealed = i < bases.length - 1
+        segments.push(Segment.open(fs, dir, bases[i]!, segmentConfig, { sealed, nowMs: options.nowMs, onIndexRebuild }))
+      }
+      let logStartOffset = Math.max(options.logStartOffset ?? 0, segments[0]?.baseOffset ?? 0)
+      if (segments.length === 0) {
+        segments.push(Segment.create(fs, dir, logStartOffset, segmentConfig, options.nowMs))
+        await fs.fsyncDir(dir)
+        if (createdDir) await fs.fsyncDir(joinPath(dir, '..'))
+      }
+      const log = new PartitionLog(fs, dir, config, segments, logStartOffset, 0)
+      if (!options.cleanShutdown) await log.recover(options, report)
+      log.checkNoGaps(options.repair, report)
+      if (log.logEndOffset < logStartOffset) {
+        // Files were lost below the checkpointed start (Kafka testLogEndLessThanStartAfterReopen):
+        // restart empty at the log start offset.
+        await log.replaceAllWithEmptySegmentAt(logStartOffset, options.nowMs)
+      }
+      await log.deleteSegmentsBelowLogStart()
+      logStartOffset = Math.max(logStartOffset, log.segments[0]!.baseOffset)
+      log.logStartOffset = logStartOffset
+      log.recoveryPoint = log.logEndOffset
+      log.rebuiltIndexes = report.rebuiltIndexes
+      return { log, report }
+    } catch (err) {
+      for (const segment of segments) segment.close()
+      throw err
+    }
+  }
+
+  /** Unclean shutdown: re-validate from the recovery point, cut a torn tail, fsync what stays. */
+  private async recover(options: PartitionLoadOptions, report: PartitionRecoveryReport): Promise<void> {
+    const recoveryPoint = Math.max(options.recoveryPoint ?? 0, this.segments[0]!.baseOffset)
+    let first = this.floorIndex(recoveryPoint)
+    if (first < 0) first = 0
+    // Damage below the recovery point is corruption of durable data, not a torn tail.
+    const floor = this.segments[first]!
+    if (floor.baseOffset < recoveryPoint) {
+      const damage = floor.validate(recoveryPoint)
+      if (damage !== null && damage.firstBadOffset < recoveryPoint) {
+        if (!options.repair) {
+          throw new SeglogError(
+            'CORRUPT_RECORD',
+            `Corrupt record batch in ${floor.path} at position ${damage.position} (${damage.detail}), below the recovery point (offset ${recoveryPoint}); open with { repair: true } to truncate the partition there`,
+          )
+        }
+        report.lostOffsets = { from: damage.firstBadOffset, to: this.logEndOffset }
+      }
+    }
+    for (let i = first; i < this.segments.length; i++) {
+      const segment = this.segments[i]!
+      const result = segment.recover()
+      if (result.truncatedBytes > 0 || result.stop !== null) {
+        report.truncatedBytes += result.truncatedBytes
+        report.truncatedFromOffset ??= result.lastOffset + 1
+        // Everything after a cut was written after the torn bytes: never acknowledged.
+        for (const later of this.segments.splice(i + 1)) {
+          report.truncatedBytes += later.sizeBytes
+          later.closeAndDelete()
+        }
+        break
+      }
+    }
+    for (let i = first; i < this.segments.length; i++) {
+      const segment = this.segments[i]!
+      if (i < this.segments.length - 1) segment.onBecomeInactive()
+      await segment.flush()
+    }
+    await this.fs.fsyncDir(this.dir)
+  }
+
+  /** A gap between consecutive segments is a missing middle segment: corruption (FM-8). */
+  private checkNoGaps(repair: boolean, report: PartitionRecoveryReport): void {
+    for (let i = 0; i + 1 < this.segments.length; i++) {
+      const segment = this.segments[i]!
+      const next = this.segments[i + 1]!
+      if (segment.nextOffset === next.baseOffset) continue
+      const detail = `${segment.path} ends at offset ${segment.nextOffset} but the next segment starts at ${next.baseOffset}`
+      if (!repair) {
+        throw new SeglogError('CORRUPT_RECORD', `Missing or overlapping segment in ${this.dir}: ${detail}; open with { repair: true } to truncate the partition there`)
+      }
+      const lostFrom = Math.min(segment.nextOffset, next.baseOffset)
+      report.lostOffsets = { from: lostFrom, to: Math.max(report.lostOffsets?.to ?? 0, this.logEndOffset) }
+      report.truncatedFromOffset = Math.min(report.truncatedFromOffset ?? lostFrom, lostFrom)
+      for (const later of this.segments.splice(i + 1)) {
+        report.truncatedBytes += later.sizeBytes
+        later.closeAndDelete()
+      }
+      segment.truncateTo(segment.nextOffset)
+      return
+    }
+  }
+
+  // --- appending -------------------------------------------------------------------------------
+
+  /** Whether an append with these properties must go to a new segment first (Kafka §3.4). */
+  shouldRoll(sizeBytes: number, maxTimestamp: number, largestOffset: number, nowMs: number): boolean {
+    return this.activeSegment.shouldRoll({ sizeBytes, maxTimestamp, largestOffset, nowMs })
+  }
+
+  /**
+   * Appends whole batches (offsets assigned) to the active segment. Throws DISK_FULL /
+   * STORAGE_ERROR with nothing appended (segment.ts).
+   */
+  append(chunk: AppendChunk): void {
+    const active = this.activeSegment
+    active.append(chunk)
+    this.dirty.add(active)
+  }
+
+  /**
+   * Starts a new active segment at LEO. With `durable`, the old segment's tail is fdatasynced
+   * before the switch and the new file's directory entry afterwards, so nothing is ever written
+   * (let alone acknowledged) into a segment whose predecessor could still lose its tail (FM-9).
+   */
+  async roll(nowMs: number, durable: boolean): Promise<Segment> {
+    const old = this.activeSegment
+    const baseOffset = old.nextOffset
+    if (durable) {
+      await old.flush()
+      this.dirty.delete(old)
+    }
+    if (old.sizeBytes === 0 && old.baseOffset === baseOffset) return old // nothing to roll away from
+    const segment = Segment.create(this.fs, this.dir, baseOffset, this.segmentConfig, nowMs)
+    old.onBecomeInactive()
+    this.segments.push(segment)
+    if (durable) await this.fs.fsyncDir(this.dir)
+    else this.dirty.add(old)
+    return segment
+  }
+
+  /**
+   * Captures, synchronously, the segments with unsynced bytes and returns the flush that makes them
+   * durable (the GroupCommit contract: writes after this call are not covered).
+   */
+  captureFlush(): () => Promise<void> {
+    const segments = [...this.dirty]
+    this.dirty.clear()
+    return async () => {
+      for (const segment of segments) await segment.flushLog()
+    }
+  }
+
+  // --- lookup ----------------------------------------------------------------------------------
+
+  /** Index in `segments` of the segment holding `offset` (floor by base offset), or -1. */
+  floorIndex(offset: number): number {
+    const segments = this.segments
+    let lo = 0
+    let hi = segments.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      if (segments[mid]!.baseOffset <= offset) {
+        found = mid
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+
+  // --- retention -------------------------------------------------------------------------------
+
+  /**
+   * Removes the given leading segments (the caller has already advanced logStartOffset durably):
+   * renamed to `.deleted` (open descriptors and mappings keep working for readers in flight), the
+   * directory fsynced, then unlinked — never truncated (a truncated mapping SIGBUSes its readers).
+   * If every segment would go, a new empty active segment at LEO is created first.
+   */
+  async deleteLeadingSegments(count: number, nowMs: number): Promise<Segment[]> {
+    if (count <= 0) return []
+    if (count >= this.segments.length) {
+      await this.roll(nowMs, true)
+      count = Math.min(count, this.segments.length - 1)
+    }
+    const removed = this.segments.splice(0, count)
+    for (const segment of removed) segment.changeFileSuffix('.deleted')
+    await this.fs.fsyncDir(this.dir)
+    for (const segment of removed) segment.closeAndDelete()
+    return removed
+  }
+
+  /** Deletes segments that lie wholly below logStartOffset (a retention interrupted by a crash). */
+  private async deleteSegmentsBelowLogStart(): Promise<void> {
+    let count = 0
+    while (count + 1 < this.segments.length && this.segments[count + 1]!.baseOffset <= this.logStartOffset) count++
+    if (count > 0) await this.deleteLeadingSegments(count, Date.now())
+  }
+
+  private async replaceAllWithEmptySegmentAt(offset: number, nowMs: number): Promise<void> {
+    const old = this.segments.splice(0)
+    for (const segment of old) segment.closeAndDelete()
+    this.segments.push(Segment.create(this.fs, this.dir, offset, this.segmentConfig, nowMs))
+    await this.fs.fsyncDir(this.dir)
+  }
+
+  /** When the segment's `.log` was last written (time-based retention's cap on future timestamps). */
+  lastModifiedMs(segment: Segment): number {
+    return this.fs.mtimeMs(segment.path)
+  }
+
+  /** Closes every segment (active one trimmed with its final time-index entry). */
+  close(): void {
+    for (const segment of this.segments) segment.close()
+  }
+
+  /** Closes and removes every file and the directory (deleteTopic). */
+  deleteAll(): void {
+    for (const segment of this.segments.splice(0)) segment.closeAndDelete()
+    for (const name of this.fs.readdir(this.dir)) this.fs.unlink(joinPath(this.dir, name))
+    this.fs.rmdir(this.dir)
+  }
+}
+
+/**
+ * Resolves leftovers of interrupted operations and returns the base offsets of the `.log` files
+ * that remain, sorted. `.deleted`/`.cleaned`/`.tmp` files go; `.swap` files are renamed into
+ * place after the originals they replace are removed (Kafka LogLoader steps 1–2); index files
+ * without a `.log` go (KAFKA testBogusIndexSegmentsAreRemoved).
+ */
+function resolveLeftovers(fs: FileSystem, dir: string, report: PartitionRecoveryReport): number[] {
+  const names = fs.readdir(dir)
+  const logs = new Set<number>()
+  const swaps: { name: string; baseOffset: number }[] = []
+  const indexes: { name: string; baseOffset: number }[] = []
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name)
+    if (parsed === null) continue
+    if (parsed.transient === '.deleted' || parsed.transient === '.cleaned' || parsed.transient === '.tmp') {
+      fs.unlink(joinPath(dir, name))
+      report.leftovers.push(name)
+    } else if (parsed.transient === '.swap') {
+      swaps.push({ name, baseOffset: parsed.baseOffset })
+    } else if (parsed.kind === 'log') {
+      logs.add(parsed.baseOffset)
+    } else if (parsed.kind !== 'snapshot') {
+      indexes.push({ name, baseOffset: parsed.baseOffset })
+    }
+  }
+  for (const swap of swaps) {
+    const finalName = swap.name.slice(0, -'.swap'.length)
+    const finalPath = joinPath(dir, finalName)
+    if (fs.exists(finalPath)) fs.unlink(finalPath)
+    fs.rename(joinPath(dir, swap.name), finalPath)
+    if (finalName.endsWith('.log')) logs.add(swap.baseOffset)
+    report.leftovers.push(swap.name)
+  }
+  for (const index of indexes) {
+    if (logs.has(index.baseOffset)) continue
+    fs.unlink(joinPath(dir, index.name))
+    report.leftovers.push(index.name)
+  }
+  return [...logs].sort((a, b) => a - b)
+}

@@ -1,0 +1,105 @@
+/**
+ * The read path of one partition (design.md "Read path"): from a start offset, walk segments by
+ * floor of base offset, take whole batches up to `maxBytes` (at least one batch), never past the
+ * upper bound (the high watermark), check each batch's CRC-32C before any of its records is
+ * returned, skip control batches, and turn records into the public `Record` shape — Buffer views
+ * of the segment bytes (a mapping on the native path: zero-copy), never copies.
+ *
+ * Pure with respect to partition state: the caller passes the bounds it read under.
+ */
+import { batchSizeAt, isControlBatch, ATTRIBUTES_POS, BATCH_HEADER_BYTES, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
+import { decodeBatch } from '../format/batch.js'
+import type { PartitionLog } from './partition-log.js'
+
+/** A record as `read` and `stream` return it (api.md "Reading"). */
+export interface LogRecord {
+  offset: number
+  timestamp: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: [string, Buffer | null][]
+  /** Present on records written with a producer id. */
+  producerId?: number
+  sequence?: number
+}
+
+/** Where the readable data ends: the HW offset and its byte position in its segment. */
+export interface ReadBound {
+  offset: number
+  segmentBaseOffset: number
+  position: number
+}
+
+export interface CollectResult {
+  records: LogRecord[]
+  nextOffset: number
+  /** Bytes of the batches the records came from. */
+  bytes: number
+}
+
+/**
+ * Records from `offset` (inclusive) below `bound.offset`, at most `maxRecords`, from batches
+ * totalling at most `maxBytes` (the first batch is returned whatever its size, like Kafka's
+ * minOneMessage). Throws CORRUPT_RECORD for a batch that fails its CRC.
+ */
+export function collectRecords(log: PartitionLog, offset: number, bound: ReadBound, maxBytes: number, maxRecords: number): CollectResult {
+  const records: LogRecord[] = []
+  let nextOffset = offset
+  let bytesLeft = maxBytes
+  let bytesRead = 0
+  let index = log.floorIndex(offset)
+  if (index < 0) index = 0
+  const segments = log.segments
+  while (index < segments.length && nextOffset < bound.offset && records.length < maxRecords) {
+    const segment = segments[index]!
+    if (segment.baseOffset > bound.segmentBaseOffset) break
+    const maxPosition = segment.baseOffset === bound.segmentBaseOffset ? bound.position : undefined
+    const slice = segment.read(nextOffset, Math.max(bytesLeft, 0), { maxPosition, minOneMessage: bytesRead === 0 })
+    if (slice === null || slice.bytes.length === 0) {
+      if (slice !== null && bytesRead > 0) break // maxBytes reached before the next batch
+      index++
+      continue
+    }
+    const bytes = slice.bytes
+    let pos = 0
+    while (pos + BATCH_HEADER_BYTES <= bytes.length && records.length < maxRecords) {
+      const sizeBytes = batchSizeAt(bytes, pos)
+      if (baseOffsetAt(bytes, pos) >= bound.offset) break
+      const lastOffset = lastOffsetAt(bytes, pos)
+      if (isControlBatch(bytes.readInt16BE(pos + ATTRIBUTES_POS))) {
+        // Markers take an offset but are never returned; still CRC-checked by decode below when
+        // transactions need their contents.
+        nextOffset = Math.max(nextOffset, lastOffset + 1)
+        pos += sizeBytes
+        continue
+      }
+      const batch = decodeBatch(bytes, pos)
+      const hasProducer = batch.producerId >= 0
+      for (const record of batch.records) {
+        if (record.offset < nextOffset) continue
+        if (record.offset >= bound.offset || records.length >= maxRecords) break
+        const out: LogRecord = {
+          offset: record.offset,
+          timestamp: record.timestamp,
+          key: record.key,
+          value: record.value,
+          headers: record.headers,
+        }
+        if (hasProducer) {
+          out.producerId = batch.producerId
+          out.sequence = record.sequence
+        }
+        records.push(out)
+        nextOffset = record.offset + 1
+      }
+      if (records.length < maxRecords) nextOffset = Math.max(nextOffset, Math.min(lastOffset + 1, bound.offset))
+      pos += sizeBytes
+    }
+    bytesRead += pos
+    bytesLeft -= pos
+    if (bytesLeft <= 0) break
+    // The slice ended at the segment's end (or the bound): continue in the next segment.
+    if (segment.baseOffset === bound.segmentBaseOffset || slice.position + bytes.length >= segment.sizeBytes) index++
+  }
+  return { records, nextOffset, bytes: bytesRead }
+}
