@@ -90,11 +90,33 @@ export async function appendConcurrently(partition, { pool, batchRecords, concur
  * Writes the W1 dataset (records × recordBytes in batches, durability 'os', timestamps base + offset)
  * into `dir` and closes the log: the data the read workloads (W5, W6, W7, W9) replay.
  */
-export async function writeDataset(Log, dir, { pool, records, batchRecords, timestampBaseMs, onProgress }) {
-  const { log, partition } = await openBenchTopic(Log, dir, { durability: 'os' })
+export async function writeDataset(Log, dir, { pool, records, batchRecords, timestampBaseMs, onProgress, openOptions }) {
+  const { log, partition } = await openBenchTopic(Log, dir, { durability: 'os' }, openOptions)
   try {
     await appendSequentially(partition, { pool, records, batchRecords, acks: 1, timestampBaseMs, onProgress })
   } finally {
     await log.close()
   }
+}
+
+/**
+ * The bindings a read workload compares: the native addon (the default binding, when it loaded)
+ * and the pure-JS fallback (`Log.open(dir, { native: false })`). Each: `{ label, openOptions,
+ * missing }`, `missing` saying why the native side cannot run (then it is recorded as skipped).
+ */
+export function bindingsToCompare(machine) {
+  return [
+    {
+      label: 'native',
+      openOptions: {},
+      missing: machine.binding === 'native' ? null : `native addon not loaded: ${machine.nativeLoadError ?? machine.binding}`,
+    },
+    { label: 'fallback', openOptions: { native: false }, missing: null },
+  ]
+}
+
+/** Throws unless `record` is the record written at `offset` (payloads.mjs). */
+export function checkRecord(record, offset, pool) {
+  if (record.offset !== offset) throw new Error(`Replay: expected offset ${offset}, got ${record.offset}`)
+  if (!record.value?.equals(pool.expected(offset))) throw new Error(`Replay: record ${offset} value differs from what was written`)
 }

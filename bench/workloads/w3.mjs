@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// W3: durable appends of 100 B records in batches of 100 (durability 'fsync', acks 'all') from 1, 8
+// and 64 concurrent appenders, vs raw write + fdatasync per batch from one writer (target with 1
+// appender: ≥ 0.9× its records/s). Each case runs 3 s (--quick: 0.7 s).
+import { rawAppend } from '../lib/baselines.mjs'
+import { measureDurableAppends } from '../lib/durable-append.mjs'
+import { createPayloadPool } from '../lib/payloads.mjs'
+import { runWorkload } from '../lib/workload.mjs'
+
+const RECORD_BYTES = 100
+const BATCH_RECORDS = 100
+
+await runWorkload('W3', async (ctx) => {
+  const durationMs = ctx.scale(3000, 700)
+  const pool = createPayloadPool(RECORD_BYTES, ctx.seed)
+  const rawDir = ctx.tempDir('raw')
+  const baseline = rawAppend({ dir: rawDir, pool, batchRecords: BATCH_RECORDS, durationMs, sync: 'batch' })
+  ctx.removeTempDir(rawDir)
+  for (const concurrency of [1, 8, 64]) {
+    await measureDurableAppends(ctx, {
+      caseId: `W3/c${concurrency}`,
+      name: `durable append, ${concurrency} appender${concurrency > 1 ? 's' : ''}`,
+      pool,
+      batchRecords: BATCH_RECORDS,
+      concurrency,
+      durationMs,
+      baselineName: baseline.name,
+      baselineValue: baseline.records / baseline.seconds,
+    })
+  }
+})
