@@ -130,6 +130,7 @@ export class Log extends EventEmitter {
     const clock = options.clock ?? Date.now
     this.ctx = {
       metrics: this.metricsCounters,
+      binding: fs.binding,
       now: clock,
       failure: () => this.failedWith,
       fail: (err) => this.fail(err),

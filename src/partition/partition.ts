@@ -36,10 +36,13 @@ import {
 } from '../limits.js'
 import { observe, type LogMetrics } from '../metrics.js'
 import type { TopicConfig } from '../options.js'
+import type { NativeBinding } from '../native/binding.js'
 import { GroupCommit } from './group-commit.js'
 import { HighWatermarkWaiters, abortError } from './hw-waiters.js'
 import type { PartitionLog } from './partition-log.js'
 import { collectRecords, type LogRecord, type ReadBound } from './reader.js'
+import { sendSlice, sliceForSend } from './send-to.js'
+import type { Socket } from 'node:net'
 
 export type Acks = 0 | 1 | 'all'
 
@@ -78,6 +81,8 @@ export interface ReadResult {
 /** What a partition needs from its Log. */
 export interface LogContext {
   readonly metrics: LogMetrics
+  /** The binding behind this log's FileSystem (sendfile). */
+  readonly binding: NativeBinding
   now(): number
   /** The log-wide failure (fail-stop), or null. */
   failure(): Error | null
@@ -552,6 +557,32 @@ export class Partition {
       if (found !== null) return found.offset < hw ? found.offset : null
     }
     return null
+  }
+
+  /**
+   * Writes the raw batches from `offset` (whole batches of one segment, up to `maxBytes`, at least
+   * one, below the HW) to a socket or fd with sendfile(2); see send-to.ts.
+   */
+  async sendTo(target: Socket | number, options: { offset: number; maxBytes?: number; isolation?: 'read_uncommitted' | 'read_committed' }): Promise<{ bytes: number; nextOffset: number }> {
+    if (typeof target === 'number') {
+      if (!Number.isInteger(target) || target < 0 || target > 0x7fffffff) throw outOfRange('target', 'a file descriptor (a non-negative int32)', target)
+    } else if (target === null || typeof target !== 'object' || typeof (target as Socket).write !== 'function') {
+      throw invalidArgType('target', 'a net.Socket or a file descriptor', target)
+    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
+    for (const key of Object.keys(options)) {
+      if (key !== 'offset' && key !== 'maxBytes' && key !== 'isolation') throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], 'is not a sendTo option')
+    }
+    assertSafeNonNegativeInteger('options.offset', options.offset)
+    const maxBytes = checkPositiveInteger('options.maxBytes', options.maxBytes, READ_MAX_BYTES_DEFAULT)
+    checkIsolation(options.isolation)
+    if (this.ctx.closed()) throw closedError()
+    this.checkOffsetInRange(options.offset)
+    const slice = sliceForSend(this.log.segments, this.log.floorIndex(options.offset), options.offset, this.readBound(), maxBytes)
+    if (slice === null) return { bytes: 0, nextOffset: options.offset }
+    await sendSlice(this.ctx.binding, target, slice)
+    this.ctx.metrics.bytesRead += slice.bytes.length
+    return { bytes: slice.bytes.length, nextOffset: slice.nextOffset }
   }
 
   private checkOffsetInRange(offset: number): void {

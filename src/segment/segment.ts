@@ -272,6 +272,12 @@ export class Segment {
     return this.logPath
   }
 
+  /** The `.log` descriptor, for sendfile(2) (read-only use: never write or truncate through it). */
+  get fd(): number {
+    this.checkOpen()
+    return this.logFd
+  }
+
   get isSealed(): boolean {
     return this.sealed
   }
