@@ -89,7 +89,7 @@ export class NodeFileSystem implements FileSystem {
   }
 
   pwritev(fd: number, data: readonly Uint8Array[], position: number): number {
-    if (data.length === 1) return this.pwrite(fd, data[0]!, position)
+    if (data.length === 1) return fs.writeSync(fd, data[0]!, 0, data[0]!.byteLength, position)
     return fs.writevSync(fd, data as Uint8Array[], position)
   }
 

@@ -521,8 +521,13 @@ export class Partition {
   }
 
   /** Records as an async iterator (api.md `stream`). */
-  async *stream(options: StreamOptions = {}): AsyncGenerator<LogRecord> {
-    const { from = 'earliest', follow = false, signal, isolation } = validateStreamOptions(options)
+  stream(options: StreamOptions = {}): AsyncGenerator<LogRecord> {
+    // Validated now, so bad options throw at the call rather than at the first next().
+    return this.streamRecords(validateStreamOptions(options))
+  }
+
+  private async *streamRecords(options: StreamOptions): AsyncGenerator<LogRecord> {
+    const { from = 'earliest', follow = false, signal, isolation } = options
     let offset: number
     if (from === 'earliest') offset = this.logStartOffset
     else if (from === 'latest') offset = this.hw

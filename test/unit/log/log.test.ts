@@ -1,0 +1,204 @@
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Log } from '../../../src/log.js'
+
+let dir: string
+let log: Log | null = null
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'seglog-log-'))
+})
+afterEach(async () => {
+  await log?.close().catch(() => {})
+  log = null
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const segmentPath = (topic: string, partition: number, base: number) => join(dir, `${topic}-${partition}`, `${String(base).padStart(20, '0')}.log`)
+
+async function fill(l: Log, topic: string, count: number, config: Record<string, unknown> = {}) {
+  await l.createTopic(topic, { partitions: 1, ...config })
+  const p = l.partition(topic, 0)
+  for (let i = 0; i < count; i++) await p.append([{ value: `${topic}-${i}-${'x'.repeat(40)}` }])
+  return p
+}
+
+async function readAll(l: Log, topic: string) {
+  const out: string[] = []
+  for await (const r of l.partition(topic, 0).stream({ from: 'earliest' })) out.push(r.value!.toString())
+  return out
+}
+
+describe('Log.open and close', () => {
+  it('creates the directory with FORMAT, writes the clean-shutdown marker on close and reports a clean reopen', async () => {
+    // Property: a closed log reopens without recovery and with everything in place.
+    log = await Log.open(join(dir, 'nested', 'log'))
+    await fill(log, 'orders', 5)
+    await log.close()
+    const root = join(dir, 'nested', 'log')
+    expect(existsSync(join(root, 'FORMAT'))).toBe(true)
+    expect(existsSync(join(root, '.clean-shutdown'))).toBe(true)
+    log = await Log.open(root)
+    expect(log.recovery.cleanShutdown).toBe(true)
+    expect(existsSync(join(root, '.clean-shutdown'))).toBe(false) // removed before anything is written
+    expect((await readAll(log, 'orders')).length).toBe(5)
+  })
+
+  it('refuses a second open of the same directory with LOG_LOCKED', async () => {
+    // Property: one writer per directory, also in one process.
+    log = await Log.open(dir)
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'LOG_LOCKED' })
+    await log.close()
+    log = await Log.open(dir)
+  })
+
+  it('refuses a directory written by a newer major format version', async () => {
+    // Property: UNSUPPORTED_FORMAT_VERSION instead of guessing, and the lock is released after.
+    writeFileSync(join(dir, 'FORMAT'), JSON.stringify({ format: 'seglog', major: 99, minor: 0 }))
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'UNSUPPORTED_FORMAT_VERSION' })
+    writeFileSync(join(dir, 'FORMAT'), JSON.stringify({ format: 'seglog', major: 1, minor: 0 }))
+    log = await Log.open(dir)
+  })
+
+  it('rejects bad options with Node-style errors', async () => {
+    // Property: open validates everything before touching the directory.
+    await expect(Log.open(dir, { segmentBytes: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' })
+    await expect(Log.open(dir, { nope: true } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
+    await expect(Log.open('' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
+    expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('supports await using (Symbol.asyncDispose) and emits close', async () => {
+    // Property: disposal closes the log and releases the lock.
+    const events: string[] = []
+    {
+      const l = await Log.open(dir)
+      l.on('close', () => events.push('close'))
+      await l[Symbol.asyncDispose]()
+    }
+    expect(events).toEqual(['close'])
+    log = await Log.open(dir)
+  })
+})
+
+describe('topics', () => {
+  it('creates, describes, grows, alters and deletes topics durably', async () => {
+    // Property: topic metadata survives reopen; deleteTopic removes data and metadata.
+    log = await Log.open(dir, { segmentBytes: 4096 })
+    await log.createTopic('a', { partitions: 2, retentionMs: 1000 })
+    await log.createTopic('b')
+    await expect(log.createTopic('a')).rejects.toMatchObject({ code: 'TOPIC_ALREADY_EXISTS' })
+    expect(() => log!.createTopic('__consumer_offsets')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }))
+    expect(() => log!.createTopic('bad/name')).toThrow(TypeError)
+    await log.createPartitions('a', 3)
+    expect(() => log!.createPartitions('a', 2)).toThrow(RangeError)
+    await log.alterTopicConfig('a', { retentionMs: 5000 })
+    await log.partition('a', 2).append([{ value: 'x' }])
+    expect(log.topics()).toEqual(['a', 'b'])
+    const described = log.describeTopic('a')
+    expect(described.config.retentionMs).toBe(5000)
+    expect(described.config.segmentBytes).toBe(4096) // the Log-level default
+    expect(described.partitions.map((p) => p.partition)).toEqual([0, 1, 2])
+    expect(described.partitions[2]).toMatchObject({ logEndOffset: 1, highWatermark: 1, segments: 1 })
+    expect(() => log!.partition('a', 3)).toThrow(expect.objectContaining({ code: 'UNKNOWN_TOPIC_OR_PARTITION' }))
+    expect(() => log!.partition('zzz', 0)).toThrow(expect.objectContaining({ code: 'UNKNOWN_TOPIC_OR_PARTITION' }))
+    await log.deleteTopic('b')
+    await log.close()
+    log = await Log.open(dir)
+    expect(log.topics()).toEqual(['a'])
+    expect(log.describeTopic('a').partitions.length).toBe(3)
+    expect(log.describeTopic('a').config.retentionMs).toBe(5000)
+    expect(existsSync(join(dir, 'b-0'))).toBe(false)
+  })
+
+  it('removes partition directories that have no topic metadata (a crashed create)', async () => {
+    // Property: orphans of an interrupted createTopic/deleteTopic are cleaned at open.
+    mkdirSync(join(dir, 'ghost-0'))
+    writeFileSync(join(dir, 'ghost-0', '00000000000000000000.log'), '')
+    log = await Log.open(dir)
+    expect(existsSync(join(dir, 'ghost-0'))).toBe(false)
+  })
+})
+
+describe('recovery', () => {
+  it('truncates a torn tail after an unclean shutdown and reports it', async () => {
+    // Property: bytes past the last whole batch were never acknowledged: cut and reported.
+    log = await Log.open(dir)
+    await fill(log, 't', 10)
+    await log.close()
+    unlinkSync(join(dir, '.clean-shutdown'))
+    const path = segmentPath('t', 0, 0)
+    const size = statSync(path).size
+    appendFileSync(path, Buffer.from([0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1, 0, 0xff, 0xff]))
+    log = await Log.open(dir)
+    expect(log.recovery.cleanShutdown).toBe(false)
+    const report = log.recovery.partitions.find((p) => p.topic === 't')!
+    expect(report.truncatedBytes).toBe(14)
+    expect(report.truncatedFromOffset).toBe(10)
+    expect(statSync(path).size).toBe(size)
+    expect((await readAll(log, 't')).length).toBe(10)
+    expect((await log.partition('t', 0).append([{ value: 'next' }])).baseOffset).toBe(10)
+  })
+
+  it('refuses damage below the recovery point with CORRUPT_RECORD naming the file, and repairs it on request', async () => {
+    // Property: acknowledged data is never silently cut (FM-2); repair reports what it lost.
+    log = await Log.open(dir)
+    await fill(log, 't', 10)
+    await log.close()
+    unlinkSync(join(dir, '.clean-shutdown'))
+    const path = segmentPath('t', 0, 0)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 200]! ^= 0xff // inside an acknowledged batch, below the recovery point
+    writeFileSync(path, bytes)
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringContaining('00000000000000000000.log') })
+    log = await Log.open(dir, { repair: true })
+    const report = log.recovery.partitions.find((p) => p.topic === 't')!
+    expect(report.lostOffsets).not.toBeNull()
+    const kept = await readAll(log, 't')
+    expect(kept.length).toBe(report.lostOffsets!.from)
+    expect(kept.length).toBeLessThan(10)
+  })
+
+  it('refuses a missing middle segment instead of renumbering', async () => {
+    // Property: a gap in base offsets is corruption (FM-8).
+    log = await Log.open(dir)
+    await fill(log, 't', 40, { segmentBytes: 512 })
+    const bases = log.partition('t', 0).log.segments.map((s) => s.baseOffset)
+    expect(bases.length).toBeGreaterThan(3)
+    await log.close()
+    unlinkSync(segmentPath('t', 0, bases[1]!))
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringContaining('Missing') })
+  })
+
+  it('removes leftovers of interrupted operations and rebuilds a deleted index', async () => {
+    // Property: .deleted/.cleaned/.tmp files and orphan indexes go; a missing index is rebuilt.
+    log = await Log.open(dir)
+    await fill(log, 't', 30, { segmentBytes: 512, indexIntervalBytes: 64 })
+    const before = await readAll(log, 't')
+    await log.close()
+    const pdir = join(dir, 't-0')
+    writeFileSync(join(pdir, '00000000000000000099.log.deleted'), 'x')
+    writeFileSync(join(pdir, '00000000000000000098.index'), '')
+    writeFileSync(join(dir, 'recovery-point-offset-checkpoint.tmp'), 'x')
+    unlinkSync(join(pdir, '00000000000000000000.index'))
+    log = await Log.open(dir)
+    expect(readdirSync(pdir).some((n) => n.includes('99') || n.includes('98'))).toBe(false)
+    expect(existsSync(join(dir, 'recovery-point-offset-checkpoint.tmp'))).toBe(false)
+    expect(await readAll(log, 't')).toEqual(before)
+  })
+
+  it('recovers a partition whose files were lost below the checkpointed log start (restarts empty there)', async () => {
+    // Property: LEO < logStartOffset after reopen → one empty segment at logStartOffset (Kafka testLogEndLessThanStartAfterReopen).
+    log = await Log.open(dir)
+    const p = await fill(log, 't', 10)
+    await p.deleteRecords(8)
+    await log.close()
+    truncateSync(segmentPath('t', 0, 0), 0)
+    unlinkSync(join(dir, '.clean-shutdown'))
+    writeFileSync(join(dir, 'recovery-point-offset-checkpoint'), '0\n1\nt 0 0\n')
+    log = await Log.open(dir)
+    const info = log.describeTopic('t').partitions[0]!
+    expect(info).toMatchObject({ logStartOffset: 8, logEndOffset: 8, segments: 1 })
+  })
+})
