@@ -34,7 +34,7 @@ import {
   readCheckpoint,
   writeCheckpoint,
 } from './log/checkpoint-file.js'
-import { ensureFormatVersion } from './log/format-version.js'
+import { ensureFormatVersion, readFormatVersion } from './log/format-version.js'
 import { TOPICS_DIR_NAME, loadTopics, removeTopic, validateTopicName, writeTopic, type TopicMetadata } from './log/topic-store.js'
 import { newLogMetrics, snapshotMetrics, type LogMetrics } from './metrics.js'
 import { fallbackBinding, nativeBinding, nativeLoadError } from './native/load.js'
@@ -155,11 +155,13 @@ export class Log extends EventEmitter {
     const lock = DirLock.acquire(fs, dir)
     const partitions = new Map<string, { meta: TopicMetadata; logs: { log: PartitionLog; report: PartitionRecoveryReport }[] }>()
     try {
+      // A directory without FORMAT is new: there is nothing to recover.
+      const isNew = readFormatVersion(fs, dir) === null
       await ensureFormatVersion(fs, dir)
       removeTmpFiles(fs, dir)
       removeTmpFiles(fs, joinPath(dir, TOPICS_DIR_NAME))
-      const cleanShutdown = fs.exists(joinPath(dir, CLEAN_SHUTDOWN_FILE_NAME))
-      if (cleanShutdown) {
+      const cleanShutdown = isNew || fs.exists(joinPath(dir, CLEAN_SHUTDOWN_FILE_NAME))
+      if (fs.exists(joinPath(dir, CLEAN_SHUTDOWN_FILE_NAME))) {
         // Durably gone before anything is written: a crash from here on must be recovered.
         fs.unlink(joinPath(dir, CLEAN_SHUTDOWN_FILE_NAME))
         await fs.fsyncDir(dir)
