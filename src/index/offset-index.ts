@@ -13,8 +13,8 @@
  *
  * Invariants: offsets strictly increasing (append of a non-greater offset → INVALID_OFFSET),
  * positions strictly increasing, at most `maxEntries` entries (INDEX_FULL: the segment must roll).
- * Storage, durability and crash behaviour: index-file.ts (pwrite-appended, never preallocated,
- * file length = entries × 8).
+ * Storage, durability and crash behaviour: index-file.ts (pwrite-appended with write-behind,
+ * never preallocated, the file holds whole entries only).
  *
  * Opening checks (`load`): length a multiple of 8, offsets and positions strictly increasing, every
  * relative offset ≥ 0 and ≤ the segment's last offset, every position < the log size; otherwise
@@ -28,7 +28,7 @@ import type { FileSystem } from '../io/file.js'
 import { OFFSET_INDEX_ENTRY_BYTES, SEGMENT_BYTES_MAX } from '../limits.js'
 import { type IndexBounds, maxIndexBytesFor } from './index-bounds.js'
 import { countBelow, largestLowerBoundSlot, warmEntries } from './index-search.js'
-import { SparseIndex } from './sparse-index.js'
+import { INDEX_WRITE_BEHIND_BYTES, SparseIndex } from './sparse-index.js'
 
 export interface OffsetPosition {
   offset: number
@@ -44,9 +44,12 @@ export class OffsetIndex extends SparseIndex {
   private readonly relativeKey = (slot: number): number => this.relativeAt(slot)
   private readonly positionKey = (slot: number): number => this.positionAt(slot)
 
-  /** An empty index over `filePath`; `create()` or `load()` it before use. */
-  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number) {
-    super(fs, filePath, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_BYTES)
+  /**
+   * An empty index over `filePath`; `create()` or `load()` it before use. `writeBehindBytes` 0
+   * writes every entry through (tests of the file itself); see index-file.ts.
+   */
+  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES) {
+    super(fs, filePath, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_BYTES, writeBehindBytes)
   }
 
   get isFull(): boolean {

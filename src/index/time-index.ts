@@ -28,7 +28,7 @@ import type { FileSystem } from '../io/file.js'
 import { TIME_INDEX_ENTRY_BYTES } from '../limits.js'
 import { type IndexBounds, maxIndexBytesFor } from './index-bounds.js'
 import { countBelow, largestLowerBoundSlot, warmEntries } from './index-search.js'
-import { SparseIndex } from './sparse-index.js'
+import { INDEX_WRITE_BEHIND_BYTES, SparseIndex } from './sparse-index.js'
 
 export interface TimestampOffset {
   timestamp: number
@@ -43,9 +43,12 @@ export class TimeIndex extends SparseIndex {
   private readonly timestampKey = (slot: number): number => this.timestampAt(slot)
   private readonly relativeKey = (slot: number): number => this.relativeAt(slot)
 
-  /** An empty index over `filePath`; `create()` or `load()` it before use. */
-  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number) {
-    super(fs, filePath, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES)
+  /**
+   * An empty index over `filePath`; `create()` or `load()` it before use. `writeBehindBytes` 0
+   * writes every entry through (tests of the file itself); see index-file.ts.
+   */
+  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES) {
+    super(fs, filePath, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES, writeBehindBytes)
   }
 
   /** Full one entry early: the last slot is kept for the entry written on roll. */

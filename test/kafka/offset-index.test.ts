@@ -142,6 +142,7 @@ describe('OffsetIndex (Kafka OffsetIndexTest)', () => {
     idx.reset()
     expect(idx.entries).toBe(0)
     idx.append(0, 0)
+    idx.persist()
     expect(defaultFileSystem.fileSize(idx.path)).toBe(8)
     idx.close()
   })

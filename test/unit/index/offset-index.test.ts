@@ -77,11 +77,13 @@ describe('OffsetIndex opening checks', () => {
 })
 
 describe('OffsetIndex storage', () => {
-  test('keeps the file length equal to entries x 8 through appends and truncations', () => {
-    // Property: no preallocation, so the file never holds anything but entries.
+  test('writes entries behind, and the file only ever holds whole entries', () => {
+    // Property: no preallocation; pending entries reach the file on persist, truncation cuts both.
     const idx = new OffsetIndex(defaultFileSystem, join(dir.path, 'len.index'), 0, 8 * 100)
     idx.create()
     for (let i = 1; i <= 50; i++) idx.append(i * 2, i * 100)
+    expect(defaultFileSystem.fileSize(idx.path)).toBe(0)
+    idx.persist()
     expect(defaultFileSystem.fileSize(idx.path)).toBe(400)
     idx.truncateTo(51)
     expect(idx.entries).toBe(25)
@@ -93,7 +95,7 @@ describe('OffsetIndex storage', () => {
   test('a short write on append is DISK_FULL and leaves file and entries unchanged', () => {
     // Property: a full disk never leaves a torn entry behind or an entry only in memory.
     const fs = new FaultyFileSystem()
-    const idx = new OffsetIndex(fs, join(dir.path, 'short.index'), 0, 8 * 100)
+    const idx = new OffsetIndex(fs, join(dir.path, 'short.index'), 0, 8 * 100, 0)
     idx.create()
     idx.append(5, 100)
     fs.fault = { pathSuffix: 'short.index', writeBytes: 3 }
@@ -108,6 +110,21 @@ describe('OffsetIndex storage', () => {
     expect(idx.lookup(10)).toEqual({ offset: 9, position: 200 })
     expect(fs.fileSize(idx.path)).toBe(16)
     idx.close()
+  })
+
+  test('writes pending entries by themselves once a page is pending', () => {
+    // Property: write-behind bounds what a crash can lose to INDEX_WRITE_BEHIND_BYTES.
+    const idx = new OffsetIndex(defaultFileSystem, join(dir.path, 'behind.index'), 0, 8 * 1000)
+    idx.create()
+    for (let i = 1; i <= 511; i++) idx.append(i, i)
+    expect(defaultFileSystem.fileSize(idx.path)).toBe(0)
+    idx.append(512, 512)
+    expect(defaultFileSystem.fileSize(idx.path)).toBe(4096)
+    idx.close()
+    expect(defaultFileSystem.fileSize(idx.path)).toBe(4096)
+    idx.append(513, 513)
+    idx.close()
+    expect(defaultFileSystem.fileSize(idx.path)).toBe(4104)
   })
 
   test('lookups in a large index agree with a linear floor search, in and out of the warm section', () => {

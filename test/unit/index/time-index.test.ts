@@ -68,6 +68,7 @@ describe('TimeIndex appends', () => {
     expect(() => idx.maybeAppend(NOW - 1, 13)).toThrow(expect.objectContaining({ code: 'INVALID_OFFSET' }))
     idx.maybeAppend(NOW + 5, 14)
     expect(idx.lastEntry).toEqual({ timestamp: NOW + 5, offset: 14 })
+    idx.persist()
     expect(defaultFileSystem.fileSize(idx.path)).toBe(24)
     idx.close()
   })
