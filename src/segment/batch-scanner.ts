@@ -68,6 +68,12 @@ export interface BatchScanRange {
   buffer?: Buffer
   /** Also check each batch's CRC-32C (recovery). */
   verifyCrc?: boolean
+  /**
+   * Bytes the first read fetches (at least one header; default the whole buffer). A lookup that
+   * expects to stop within about indexIntervalBytes asks for that much instead of 64 KiB; later
+   * reads of a scan that goes on fill the whole buffer.
+   */
+  firstReadBytes?: number
 }
 
 export class BatchScanner {
@@ -78,6 +84,7 @@ export class BatchScanner {
   private readonly endPosition: number
   private readonly buf: Buffer
   private readonly verifyCrc: boolean
+  private nextReadBytes: number
   private position: number
   private bufStart = 0
   private bufLength = 0
@@ -91,6 +98,7 @@ export class BatchScanner {
     this.endPosition = range.endPosition
     this.buf = range.buffer ?? Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
     this.verifyCrc = range.verifyCrc ?? false
+    this.nextReadBytes = Math.min(this.buf.length, range.firstReadBytes ?? this.buf.length)
   }
 
   /** The next batch, or null with `stop` set. */
@@ -153,7 +161,8 @@ export class BatchScanner {
   /** Makes [position, position + length) present in the scan buffer; returns its index there. */
   private ensureBuffered(position: number, length: number): number {
     if (position >= this.bufStart && position + length <= this.bufStart + this.bufLength) return position - this.bufStart
-    const want = Math.min(this.buf.length, this.endPosition - position)
+    const want = Math.min(Math.max(length, this.nextReadBytes), this.endPosition - position)
+    this.nextReadBytes = this.buf.length
     this.readFully(this.buf, want, position)
     this.bufStart = position
     this.bufLength = want

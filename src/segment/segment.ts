@@ -21,8 +21,10 @@
  *   segment active again; the caller must know no view of the truncated range is still in use.
  *
  * Opening (`open`) checks the indexes against the `.log` (index-bounds.ts) and then scans batch
- * headers from the last index entry to the end of the file (bounded by about indexIntervalBytes
- * plus one batch) to learn the next offset, the largest timestamp and the logical size. An index
+ * headers from the last index entry to the end of the file (about indexIntervalBytes plus one
+ * batch after a clean close; after a crash also the entries the index's write-behind had not
+ * written yet, index-file.ts) to learn the next offset, the largest timestamp and the logical
+ * size. An index
  * that is missing, fails its checks, or disagrees with that scan is rebuilt from the log (a full
  * scan with CRC checks, reported through `onIndexRebuild`); the `.log` itself is never modified by
  * `open`. The transaction index is loaded on first use; a corrupt one throws CORRUPT_INDEX there
@@ -45,7 +47,7 @@
  * Crash: the `.log` may end in a torn batch and the indexes may be ahead of or behind it; `open`
  * and `recover` handle both (see above).
  */
-import { LOG_OVERHEAD_BYTES, NO_TIMESTAMP, baseOffsetAt } from '../format/batch-header.js'
+import { BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES, NO_TIMESTAMP, baseOffsetAt } from '../format/batch-header.js'
 import { decodeBatch } from '../format/batch.js'
 import { SeglogError, assertSafeNonNegativeInteger, outOfRange } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
@@ -179,6 +181,8 @@ export class Segment {
   /** Whole-file mapping of a sealed segment (native binding only). */
   private mapping: Buffer | null = null
   private scanBuffer: Buffer | null = null
+  /** First read of a header scan: an index floor entry is at most about one interval (plus a header) before the target. */
+  private readonly lookupReadBytes: number
   /** Nothing but preallocated zeros (or nothing) follows the logical end. */
   private tailIsClean = true
   private invalidTailStop: ScanStop | null = null
@@ -200,6 +204,7 @@ export class Segment {
     this.offsetIndex = new OffsetIndex(fs, this.filePath('index'), baseOffset, config.segmentIndexBytes)
     this.timeIndex = new TimeIndex(fs, this.filePath('timeindex'), baseOffset, config.segmentIndexBytes)
     this.txnIndex = new TransactionIndex(fs, this.filePath('txnindex'), baseOffset)
+    this.lookupReadBytes = Math.min(SCAN_BUFFER_BYTES, roundUpToPage(config.indexIntervalBytes + 2 * BATCH_HEADER_BYTES))
     this.fileSizeBytes = fs.size(logFd)
     this.logicalSizeBytes = this.fileSizeBytes
     this.endOffset = baseOffset
@@ -826,6 +831,7 @@ export class Segment {
       endPosition,
       buffer: buffer ?? this.scanBuffer,
       verifyCrc,
+      firstReadBytes: verifyCrc ? SCAN_BUFFER_BYTES : this.lookupReadBytes,
     })
   }
 
@@ -926,6 +932,13 @@ function checkChunk(chunk: AppendChunk, logPath: string): void {
   if (chunk.buffers.length === 0 || total !== chunk.sizeBytes || chunk.sizeBytes === 0) {
     throw outOfRange('chunk.sizeBytes', `the ${total} bytes of chunk.buffers (> 0) appended to ${logPath}`, chunk.sizeBytes)
   }
+}
+
+/** Bytes in a page: reads are rounded up to whole pages, which cost the same to copy as a part. */
+const PAGE_BYTES = 4096
+
+function roundUpToPage(bytes: number): number {
+  return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES
 }
 
 /** Length of the whole batches at the start of `bytes` (a read may end mid-batch). */

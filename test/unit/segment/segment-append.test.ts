@@ -49,20 +49,35 @@ describe('Segment.append', () => {
   })
 
   test('a failed index write takes the log bytes of that append back out', () => {
-    // Property: an append is all-or-nothing across the .log and its indexes.
+    // Property: an append is all-or-nothing across the .log and its indexes, also when the
+    // write-behind of index entries is the write that fails.
     const fs = new FaultyFileSystem()
-    const segment = create({ indexIntervalBytes: 1 }, fs)
-    appendBatches(segment, recordBatch(0, ['a'], { timestamp: 5 }))
-    const size = segment.sizeBytes
-    fs.fault = { pathSuffix: '.timeindex', writeBytes: 4 }
-    expect(() => appendBatches(segment, recordBatch(1, ['b'], { timestamp: 6 }))).toThrow(expect.objectContaining({ code: 'DISK_FULL' }))
-    expect(statSync(segment.path).size).toBe(size)
-    expect(segment.offsetIndexEntries).toBe(0)
+    const segment = create({ indexIntervalBytes: 0, segmentIndexBytes: 64 * 1024 }, fs)
+    fs.fault = { pathSuffix: '.index', writeBytes: 100 }
+    let failedAt = -1
+    for (let i = 0; i < 600 && failedAt < 0; i++) {
+      const size = segment.sizeBytes
+      try {
+        appendBatches(segment, recordBatch(i, [`v${i}`]))
+      } catch (err) {
+        expect(err).toEqual(expect.objectContaining({ code: 'DISK_FULL' }))
+        expect(statSync(segment.path).size).toBe(size)
+        expect(segment.nextOffset).toBe(i)
+        failedAt = i
+      }
+    }
+    // 512 pending entries make the first write: the 513th batch's append (offset 512).
+    expect(failedAt).toBe(512)
     expect(statSync(join(dir.path, '00000000000000000000.index')).size).toBe(0)
-    expect(segment.maxTimestampSoFar).toBe(5)
-    appendBatches(segment, recordBatch(1, ['b'], { timestamp: 6 }))
-    expect(segment.offsetIndexEntries).toBe(1)
-    expect(segment.lastTimeIndexEntry).toEqual({ timestamp: 6, offset: 1 })
+    appendBatches(segment, recordBatch(512, ['again']))
+    expect(statSync(join(dir.path, '00000000000000000000.index')).size).toBe(512 * 8)
+    expect(valuesIn(segment.read(511, 10_000)!.bytes)).toEqual(['v511', 'again'])
+    segment.close()
+    open.pop()
+    const reopened = Segment.open(fs, dir.path, 0, segment.config, { onIndexRebuild: () => expect.fail('no rebuild expected') })
+    open.push(reopened)
+    expect(reopened.nextOffset).toBe(513)
+    expect(reopened.offsetIndexEntries).toBe(512)
   })
 
   test('indexes a multi-batch chunk by its largest offset at its start position', () => {

@@ -128,7 +128,7 @@ describe('Segment.open checks its indexes and rebuilds them from the log', () =>
     expect(readFileSync(indexPath())).toEqual(indexBytes)
   })
 
-  test('continues the index interval across a reopen exactly as if never closed', () => {
+  test('continues the index interval across a reopen exactly as if never closed', async () => {
     // Property: bytes since the last index entry survive a reopen, so the index is the same.
     const straight = Segment.create(defaultFileSystem, join(dir.path), 0, CONFIG, 0)
     open.push(straight)
@@ -139,6 +139,8 @@ describe('Segment.open checks its indexes and rebuilds them from the log', () =>
       appendBatches(straight, recordBatch(i, [`value-${i}`], { timestamp: T0 + 10 * i }))
       appendBatches(segment, recordBatch(BASE + i, [`value-${i}`], { timestamp: T0 + 10 * i }))
     }
+    await straight.flush()
+    await segment.flush()
     const straightEntries = readFileSync(join(dir.path, '00000000000000000000.index'))
     // Same relative offsets and positions: the two segments differ only in their base offset.
     // (The reopened one's close wrote a final time-index entry, so compare the offset index.)

@@ -46,6 +46,24 @@ describe('Segment crash recovery', () => {
     expect(statSync(reopened.path).size).toBe(reopened.sizeBytes)
   })
 
+  test('index entries still pending at a crash are covered by the opening scan, with no rebuild', () => {
+    // Property: the on-disk index is a prefix of the real one; open trusts it and scans the rest.
+    const config = segmentConfig({ indexIntervalBytes: 0, segmentIndexBytes: 64 * 1024 })
+    const live = track(Segment.create(defaultFileSystem, dir.path, 0, config, 0))
+    for (let i = 0; i < 700; i++) appendBatches(live, recordBatch(i, [`v${i}`], { timestamp: 1000 + i }))
+    const crashDir = join(dir.path, 'crash')
+    mkdirSync(crashDir)
+    for (const suffix of ['.log', '.index', '.timeindex']) copyFileSync(join(dir.path, NAME + suffix), join(crashDir, NAME + suffix))
+    expect(statSync(join(crashDir, `${NAME}.index`)).size).toBe(512 * 8)
+    const reopened = track(Segment.open(defaultFileSystem, crashDir, 0, config, { onIndexRebuild: () => expect.fail('no rebuild expected') }))
+    expect(reopened.nextOffset).toBe(700)
+    expect(reopened.maxTimestampSoFar).toBe(1699)
+    for (const offset of [0, 511, 512, 600, 699]) expect(valuesIn(reopened.read(offset, 1, { minOneMessage: true })!.bytes)).toEqual([`v${offset}`])
+    expect(reopened.findOffsetByTimestamp(1650)?.offset).toBe(650)
+    appendBatches(reopened, recordBatch(700, ['next']))
+    expect(reopened.lastOffsetIndexEntry.offset).toBe(700)
+  })
+
   test('a torn tail is reported by open and cut off by the next append, never resurrected', () => {
     // Property: bytes after the logical end cannot reappear after new data.
     const config = segmentConfig()
