@@ -3,7 +3,7 @@
  * not part of the contract.
  */
 export { Log } from './log.js'
-export type { LogOptions, CreateTopicOptions, TopicDescription, PartitionInfo, RecoveryReport, PartitionRecovery } from './log.js'
+export type { LogOptions, CreateTopicOptions, TopicDescription, PartitionInfo, RecoveryReport, PartitionRecovery, VerifyReport } from './log.js'
 export { Partition } from './partition/partition.js'
 export type { AppendOptions, AppendResult, ReadOptions, ReadResult, StreamOptions, Acks } from './partition/partition.js'
 export type { LogRecord as Record } from './partition/reader.js'

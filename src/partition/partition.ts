@@ -37,6 +37,7 @@ import {
 import { observe, type LogMetrics } from '../metrics.js'
 import type { TopicConfig } from '../options.js'
 import type { NativeBinding } from '../native/binding.js'
+import { appendChannel, flushChannel, rollChannel } from '../diagnostics.js'
 import { GroupCommit } from './group-commit.js'
 import { HighWatermarkWaiters, abortError } from './hw-waiters.js'
 import type { PartitionLog } from './partition-log.js'
@@ -152,6 +153,9 @@ export class Partition {
         onFlushed: (durationMs, covered) => {
           observe(this.ctx.metrics.fsyncLatencyMs, durationMs)
           observe(this.ctx.metrics.groupCommitRecords, covered)
+          if (flushChannel.hasSubscribers) {
+            flushChannel.publish({ topic: this.topic, partition: this.partition, durationMs, durableEnd: this.groupCommit.durableEnd })
+          }
         },
       },
     )
@@ -350,6 +354,7 @@ export class Partition {
           const segment = await this.log.roll(nowMs, durable)
           this.ctx.metrics.segmentsRolled++
           this.ctx.emitRoll(this, segment.baseOffset)
+          if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset })
         } catch (err) {
           this.ctx.fail(storageError(err, `Rolling ${this.topic}-${this.partition}`))
           i--
@@ -409,6 +414,9 @@ export class Partition {
       return
     }
     const metrics = this.ctx.metrics
+    if (appendChannel.hasSubscribers) {
+      appendChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: run[0]!.result!.baseOffset, lastOffset: largestOffset, bytes: runBytes })
+    }
     metrics.batchesAppended += run.length
     metrics.bytesAppended += runBytes
     const leo = largestOffset + 1

@@ -346,3 +346,27 @@ describe('sendTo', () => {
     expect(result.bytes).toBe(bytes.length - 7)
   })
 })
+
+describe('tracing', () => {
+  it('publishes appends, flushes and rolls on diagnostics_channel', async () => {
+    // Property: subscribers see every written run, fdatasync round and roll.
+    const { default: dc } = await import('node:diagnostics_channel')
+    const seen: Record<string, unknown[]> = { append: [], flush: [], roll: [] }
+    const subs = Object.keys(seen).map((name) => {
+      const fn = (message: unknown) => seen[name]!.push(message)
+      dc.subscribe(`seglog:${name}`, fn)
+      return () => dc.unsubscribe(`seglog:${name}`, fn)
+    })
+    try {
+      const p = await openWithTopic({ segmentBytes: 256 })
+      for (let i = 0; i < 6; i++) await p.append([{ value: 'x'.repeat(80) }])
+      expect(seen.append!.length).toBe(6)
+      expect(seen.append![0]).toMatchObject({ topic: 't', partition: 0, baseOffset: 0, lastOffset: 0 })
+      expect(seen.flush!.length).toBeGreaterThanOrEqual(1)
+      expect(seen.flush!.at(-1)).toMatchObject({ topic: 't', durableEnd: 6 })
+      expect(seen.roll!.length).toBeGreaterThanOrEqual(1)
+    } finally {
+      for (const unsubscribe of subs) unsubscribe()
+    }
+  })
+})
