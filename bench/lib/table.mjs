@@ -3,7 +3,7 @@
  * of an aligned table (what the runner prints at the end). Both read only the NDJSON case fields
  * (results.mjs), so what is printed is exactly what is stored.
  */
-import { formatBytes, formatRatio, formatValue } from './units.mjs'
+import { formatBytes, formatNumber, formatRatio, formatValue } from './units.mjs'
 
 /** "met", "MISSED", or "" when the case has no target or no number to check. */
 export function formatMet(met) {
@@ -21,12 +21,21 @@ export function describeConditions(c) {
   return parts.join(', ')
 }
 
+/** "fsyncsPerSec 341, recordsPerFsync 1.02k": a case's extra numbers, "" when there are none. */
+export function formatExtra(extra) {
+  return Object.entries(extra ?? {})
+    .filter(([, value]) => typeof value === 'number')
+    .map(([key, value]) => `${key} ${formatNumber(value)}`)
+    .join(', ')
+}
+
 /** The line a workload prints for one case. */
 export function formatCaseLine(c) {
   const seglog = c.skipped ? `seglog skipped (${c.skipped})` : `seglog ${formatValue(c.value, c.metric)}${c.metric !== 'MBps' && c.MBps !== null ? ` (${formatValue(c.MBps, 'MBps')})` : ''}`
   const baseline = c.baselineName ? ` | ${c.baselineName} ${formatValue(c.baselineValue, c.metric)} | ratio ${formatRatio(c.ratio)}` : ''
   const target = c.target ? ` | target ${c.target}${c.met === null ? '' : `: ${formatMet(c.met)}`}` : ''
-  return `${c.case} ${c.name} [${describeConditions(c)}] | ${seglog}${baseline}${target}`
+  const extra = formatExtra(c.extra)
+  return `${c.case} ${c.name} [${describeConditions(c)}] | ${seglog}${baseline}${target}${extra ? ` | ${extra}` : ''}`
 }
 
 /** Columns of the runner's table. */

@@ -19,14 +19,14 @@ export function metricInfo(metric) {
   return info
 }
 
-/** 3 significant digits with k/M suffixes: 1234567 → "1.23M", 812.4 → "812", 0.0421 → "0.0421". */
+/** 3 significant digits with k/M suffixes: 1234567 → "1.23M", 812.4 → "812", 3 → "3", 0.0421 → "0.0421". */
 export function formatNumber(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return '—'
   const abs = Math.abs(value)
   if (abs >= 1e9) return `${(value / 1e9).toPrecision(3)}G`
   if (abs >= 1e6) return `${(value / 1e6).toPrecision(3)}M`
   if (abs >= 1e4) return `${(value / 1e3).toPrecision(3)}k`
-  if (abs >= 100) return value.toFixed(0)
+  if (abs >= 100 || Number.isInteger(value)) return value.toFixed(0)
   return value.toPrecision(3)
 }
 
@@ -36,9 +36,10 @@ export function formatValue(value, metric) {
   return `${formatNumber(value)} ${metricInfo(metric).unit}`
 }
 
-/** "0.66×", "—" when there is no ratio. */
+/** "0.66×", "0.0048×" (two significant digits below 0.1), "—" when there is no ratio. */
 export function formatRatio(ratio) {
-  return ratio === null || ratio === undefined ? '—' : `${ratio.toFixed(2)}×`
+  if (ratio === null || ratio === undefined) return '—'
+  return `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`
 }
 
 /** Binary sizes for labels: 100 → "100 B", 1024 → "1 KiB", 2^30 → "1 GiB". */
