@@ -26,3 +26,13 @@ export function median(values) {
   const middle = sorted.length >> 1
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
+
+/**
+ * Runs `measure()` `count` times and returns the result whose `seconds` is the median: a single
+ * sample on a shared machine can land in a neighbour's burst. `count` should be odd.
+ */
+export function medianRun(count, measure) {
+  const runs = Array.from({ length: count }, () => measure())
+  runs.sort((a, b) => a.seconds - b.seconds)
+  return runs[runs.length >> 1]
+}

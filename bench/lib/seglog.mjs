@@ -20,16 +20,14 @@ export async function loadSeglog() {
 }
 
 /**
- * The fsync count in `log.metrics()`, or null if the metrics have none the bench recognises.
- * api.md promises "fsyncs" among the counters without fixing the name; the names tried are listed.
+ * `{ fsyncs, fsyncMs }` from `log.metrics()`: the fsync count and the total time spent in them (the
+ * latency histogram's sum), for diffing two snapshots; null fields when the metrics lack them.
  */
-export function fsyncCount(metrics) {
-  for (const name of ['fsyncs', 'fsyncsTotal', 'fsyncTotal', 'fsync_total', 'seglog_fsyncs_total']) {
-    const value = metrics?.[name]
-    if (typeof value === 'number') return value
-    if (typeof value?.count === 'number') return value.count
+export function fsyncTotals(metrics) {
+  return {
+    fsyncs: typeof metrics?.fsyncs === 'number' ? metrics.fsyncs : null,
+    fsyncMs: typeof metrics?.fsyncLatencyMs?.sum === 'number' ? metrics.fsyncLatencyMs.sum : null,
   }
-  return null
 }
 
 /** The topic every workload writes: one partition, so a case measures one partition's path. */
@@ -103,16 +101,45 @@ export async function writeDataset(Log, dir, { pool, records, batchRecords, time
  * The bindings a read workload compares: the native addon (the default binding, when it loaded)
  * and the pure-JS fallback (`Log.open(dir, { native: false })`). Each: `{ label, openOptions,
  * missing }`, `missing` saying why the native side cannot run (then it is recorded as skipped).
+ * Fallback first: after a native open and close, a fallback open in the same process is refused
+ * (dataset.mjs explains).
  */
-export function bindingsToCompare(machine) {
+function bindingsToCompare(machine) {
   return [
+    { label: 'fallback', openOptions: { native: false }, missing: null },
     {
       label: 'native',
       openOptions: {},
       missing: machine.binding === 'native' ? null : `native addon not loaded: ${machine.nativeLoadError ?? machine.binding}`,
     },
-    { label: 'fallback', openOptions: { native: false }, missing: null },
   ]
+}
+
+/**
+ * For each binding, opens the log in `logDir` once and records each of `cases`:
+ * `{ ...conditions(label), binding: label, ...(await measure(partition)) }`, where `conditions`
+ * gives the results.mjs fields known up front (case, name, metric, baseline…) and `measure` the
+ * measured ones (records, bytes, seconds, extra). Without a Log, or a binding, the cases are
+ * recorded as skipped with the reason.
+ */
+export async function measureOnEachBinding(ctx, logDir, cases) {
+  for (const { label, openOptions, missing } of bindingsToCompare(ctx.machine)) {
+    const reason = ctx.seglogMissing ?? missing
+    if (reason) {
+      for (const { conditions } of cases) ctx.record({ ...conditions(label), binding: label, skipped: reason })
+      continue
+    }
+    const { log, partition } = await reopenBenchTopic(ctx.Log, logDir, openOptions)
+    try {
+      for (const { conditions, measure } of cases) {
+        const fields = { ...conditions(label), binding: label }
+        ctx.progress(fields.case)
+        ctx.record({ ...fields, ...(await measure(partition)) })
+      }
+    } finally {
+      await log.close()
+    }
+  }
 }
 
 /** Throws unless `record` is the record written at `offset` (payloads.mjs). */
