@@ -5,7 +5,7 @@
  *
  * Sizes: `sizeBytes` is the logical size, the end of the last whole batch. The file may be longer:
  * preallocated to `segmentBytes` (config.preallocate, trimmed on roll and close), or, after a
- * crash, holding a torn tail that the opening scan stopped at (`trailingBytes`). Everything reads
+ * crash, holding a torn tail that the opening scan stopped at (`invalidTail`). Everything reads
  * and writes below the logical size only; the first append removes a trailing region first (it is
  * cut off and, when preallocating, replaced by zeros), so stale batches can never reappear after
  * the new data.
@@ -24,11 +24,12 @@
  * headers from the last index entry to the end of the file (about indexIntervalBytes plus one
  * batch after a clean close; after a crash also the entries the index's write-behind had not
  * written yet, index-file.ts) to learn the next offset, the largest timestamp and the logical
- * size. An index
- * that is missing, fails its checks, or disagrees with that scan is rebuilt from the log (a full
- * scan with CRC checks, reported through `onIndexRebuild`); the `.log` itself is never modified by
- * `open`. The transaction index is loaded on first use; a corrupt one throws CORRUPT_INDEX there
- * until `recover` rebuilds it (rebuilding it needs the open transactions of earlier segments).
+ * size (segment-tail.ts). An index that is missing, fails its checks, or disagrees with that scan
+ * is rebuilt from the log (a full scan with CRC checks, segment-rebuild.ts, reported through
+ * `onIndexRebuild`); the `.log` itself is never modified by `open`. The transaction index is
+ * loaded on first use; a corrupt one throws CORRUPT_INDEX there until `recover` rebuilds it
+ * (rebuilding it needs the open transactions of earlier segments). `validate` finds damage without
+ * changing anything, for data below the recovery point.
  *
  * Append (`append`): whole batches whose offsets are already assigned, as one pwritev at the
  * logical end, checked for a short count; on failure the file is truncated back and nothing in
@@ -43,7 +44,9 @@
  * from the control batches (txn-replay.ts).
  *
  * Concurrency: single-threaded; callers serialise every operation on a segment (the partition's
- * append queue). `flush` is the only asynchronous operation; it may overlap reads but not writes.
+ * append queue). `flush` and `flushLog` are the only asynchronous operations (fdatasync on the
+ * libuv pool); appends may run while one is in flight, which then covers at least every byte
+ * written before it started. Nothing else may overlap them (close, truncate, recover).
  * Crash: the `.log` may end in a torn batch and the indexes may be ahead of or behind it; `open`
  * and `recover` handle both (see above).
  */
@@ -236,9 +239,12 @@ export class Segment {
       segment.loaded = true
       return segment
     } catch (err) {
-      segment?.closeFiles()
-      if (segment === null) fs.close(fd)
-      fs.unlink(logPath)
+      if (segment !== null) {
+        segment.closeAndDelete()
+      } else {
+        fs.close(fd)
+        fs.unlink(logPath)
+      }
       throw wrapIoError(err, `${logPath}: could not create segment`)
     }
   }
@@ -677,11 +683,17 @@ export class Segment {
 
   /** Closes the segment and unlinks its files (missing ones are fine). */
   closeAndDelete(): void {
-    this.closeFiles()
-    this.offsetIndex.deleteIfExists()
-    this.timeIndex.deleteIfExists()
-    this.txnIndex.deleteIfExists()
-    if (this.fs.exists(this.logPath)) this.fs.unlink(this.logPath)
+    // Pending index entries are dropped, not written: a full disk must not stop a deletion.
+    const wasOpen = !this.closed
+    this.closed = true
+    this.mapping = null
+    runAll([
+      () => this.offsetIndex.deleteIfExists(),
+      () => this.timeIndex.deleteIfExists(),
+      () => this.txnIndex.deleteIfExists(),
+      () => wasOpen && this.fs.close(this.logFd),
+      () => this.fs.exists(this.logPath) && this.fs.unlink(this.logPath),
+    ])
   }
 
   /**
@@ -906,14 +918,12 @@ export class Segment {
     if (this.sealed) throw new SeglogError('INDEX_FULL', `${this.logPath}: segment is sealed (rolled); append to the active segment`)
   }
 
+  /** Closes every descriptor even if writing pending index entries fails (that error is rethrown). */
   private closeFiles(): void {
     if (this.closed) return
     this.closed = true
     this.mapping = null
-    this.offsetIndex.close()
-    this.timeIndex.close()
-    this.txnIndex.close()
-    this.fs.close(this.logFd)
+    runAll([() => this.offsetIndex.close(), () => this.timeIndex.close(), () => this.txnIndex.close(), () => this.fs.close(this.logFd)])
   }
 }
 
@@ -956,6 +966,18 @@ function wrapIoError(err: unknown, message: string): unknown {
   if (err instanceof SeglogError) return err
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'ENOSPC' || code === 'EDQUOT') return new SeglogError('DISK_FULL', `${message}: ${code}`, { cause: err })
-  if (code === 'EEXIST') return err
   return new SeglogError('STORAGE_ERROR', message, { cause: err })
+}
+
+/** Runs every step, then throws the first error any of them threw. */
+function runAll(steps: ReadonlyArray<() => unknown>): void {
+  let firstError: unknown = null
+  for (const step of steps) {
+    try {
+      step()
+    } catch (err) {
+      firstError ??= err
+    }
+  }
+  if (firstError !== null) throw firstError
 }

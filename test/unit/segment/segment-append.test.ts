@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import type { FileSystem } from '../../../src/io/file.js'
@@ -192,5 +192,41 @@ describe('Segment roll', () => {
     expect(segment.lastTimeIndexEntry).toEqual({ timestamp: 30, offset: 0 })
     expect(readFileSync(join(dir.path, '00000000000000000000.timeindex')).length).toBe(12)
     expect(valuesIn(segment.read(0, 10_000)!.bytes)).toEqual(['a', 'b'])
+  })
+})
+
+describe('Segment files on a full disk', () => {
+  test('create with preallocation on a full disk is DISK_FULL and leaves no files behind', () => {
+    // Property: a segment that could not be created does not exist afterwards.
+    class NoSpace extends FaultyFileSystem {
+      override fallocate(): void {
+        throw Object.assign(new Error('ENOSPC: injected'), { code: 'ENOSPC' })
+      }
+    }
+    expect(() => create({ preallocate: true }, new NoSpace())).toThrow(expect.objectContaining({ code: 'DISK_FULL' }))
+    expect(readdirSync(dir.path)).toEqual([])
+  })
+
+  test('close still closes every file when pending index entries cannot be written', () => {
+    // Property: a failing write-behind is reported, and the segment is closed anyway.
+    const fs = new FaultyFileSystem()
+    const segment = create({ indexIntervalBytes: 0 }, fs)
+    for (let i = 0; i < 5; i++) appendBatches(segment, recordBatch(i, ['v']))
+    fs.fault = { pathSuffix: '.index', errorCode: 'ENOSPC' }
+    expect(() => segment.close()).toThrow(expect.objectContaining({ code: 'DISK_FULL' }))
+    expect(() => segment.read(0, 100)).toThrow(expect.objectContaining({ code: 'SEGMENT_CLOSED' }))
+    open.pop()
+  })
+
+  test('closeAndDelete drops pending index entries instead of writing them', () => {
+    // Property: deleting a segment never needs free space.
+    const fs = new FaultyFileSystem()
+    const segment = create({ indexIntervalBytes: 0 }, fs)
+    for (let i = 0; i < 5; i++) appendBatches(segment, recordBatch(i, ['v']))
+    fs.fault = { pathSuffix: '.index', errorCode: 'ENOSPC' }
+    segment.closeAndDelete()
+    open.pop()
+    expect(readdirSync(dir.path)).toEqual([])
+    expect(fs.fault).not.toBeNull()
   })
 })
