@@ -727,6 +727,11 @@ export class Segment {
 
   /** Loads and checks the offset and time indexes, then learns the tail from a bounded scan. */
   private loadIndexes(): void {
+    if (this.fileSizeBytes === 0) {
+      // A segment rolled just before a crash may lack its index files; for an empty log that is
+      // nothing to rebuild or report (Kafka's testRecoverWithEmptyActiveSegment).
+      for (const index of [this.offsetIndex, this.timeIndex]) if (!this.fs.exists(index.path)) index.create()
+    }
     const fileBounds = { logSizeBytes: this.fileSizeBytes }
     this.offsetIndex.load(fileBounds)
     this.timeIndex.load(fileBounds)

@@ -123,6 +123,19 @@ describe('Segment crash recovery', () => {
   })
 })
 
+describe('Segment.open of an empty segment', () => {
+  test('recreates missing index files of an empty log without reporting a rebuild', () => {
+    // Property: a roll cut short by a crash before the index files exist reopens cleanly
+    // (Kafka's testRecoverWithEmptyActiveSegment).
+    writeFileSync(join(dir.path, `${NAME}.log`), Buffer.alloc(0))
+    const segment = track(Segment.open(defaultFileSystem, dir.path, 0, segmentConfig(), { onIndexRebuild: () => expect.fail('no rebuild expected') }))
+    expect(segment.nextOffset).toBe(0)
+    for (const suffix of ['.index', '.timeindex']) expect(statSync(join(dir.path, NAME + suffix)).size).toBe(0)
+    appendBatches(segment, recordBatch(0, ['first']))
+    expect(valuesIn(segment.read(0, 1000)!.bytes)).toEqual(['first'])
+  })
+})
+
 describe('Segment.validate', () => {
   test('finds the first damaged batch below an offset without changing the file', () => {
     // Property: damage is reported with the first offset it costs, only when below `upToOffset`.
