@@ -408,7 +408,7 @@ export class Segment {
         this.appendTimeIndexEntry(false)
       } catch (err) {
         // Keep the append all-or-nothing: the log bytes go too.
-        this.offsetIndex.truncateTo(this.offsetIndex.entries > offsetEntries ? chunk.largestOffset : Number.MAX_SAFE_INTEGER)
+        if (this.offsetIndex.entries > offsetEntries) this.offsetIndex.truncateTo(chunk.largestOffset)
         this.maxTimestamp = previous.maxTimestamp
         this.offsetOfMaxTimestamp = previous.offsetOfMaxTimestamp
         this.fs.ftruncate(this.logFd, position)
