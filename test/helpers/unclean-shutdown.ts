@@ -1,0 +1,37 @@
+/**
+ * What a crash leaves behind, staged in-process on a closed log directory (Kafka's LogLoaderTest
+ * passes `lastShutdownClean = false` and a recovery point to createLog; these do the same through
+ * the files seglog reads at open):
+ * - `markUncleanShutdown` removes the clean-shutdown marker close() wrote, so open() recovers;
+ * - `writeCheckpoint` replaces a per-partition checkpoint in Kafka's CheckpointFile text format
+ *   (`0\n<count>\n<topic> <partition> <offset>\n`), written here by hand rather than with the
+ *   engine's encoder, so the format itself is part of what the tests check.
+ * Call these only on a closed log: an open one rewrites both files.
+ */
+import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CLEAN_SHUTDOWN_FILE_NAME } from '../../src/log.js'
+import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT } from '../../src/log/checkpoint-file.js'
+
+/** Removes `<dir>/.clean-shutdown`; throws if it is missing (the close was not clean: the test is wrong). */
+export function markUncleanShutdown(dir: string): void {
+  const marker = join(dir, CLEAN_SHUTDOWN_FILE_NAME)
+  if (!existsSync(marker)) throw new Error(`${marker} is missing: close the log cleanly before staging a crash`)
+  rmSync(marker)
+}
+
+export type CheckpointName = typeof RECOVERY_POINT_CHECKPOINT | typeof LOG_START_OFFSET_CHECKPOINT
+
+/** Replaces `<dir>/<name>` with one entry per [topic, partition, offset]. */
+export function writeCheckpoint(dir: string, name: CheckpointName, entries: readonly [string, number, number][]): void {
+  const lines = ['0', String(entries.length), ...entries.map(([topic, partition, offset]) => `${topic} ${partition} ${offset}`)]
+  writeFileSync(join(dir, name), lines.join('\n') + '\n')
+}
+
+/** Stages an unclean shutdown whose recovery point for `topic`-`partition` is `offset`. */
+export function crashWithRecoveryPoint(dir: string, topic: string, partition: number, offset: number): void {
+  markUncleanShutdown(dir)
+  writeCheckpoint(dir, RECOVERY_POINT_CHECKPOINT, [[topic, partition, offset]])
+}
+
+export { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT }
