@@ -85,11 +85,11 @@ export async function appendConcurrently(partition, { pool, batchRecords, concur
 }
 
 /**
- * Writes the W1 dataset (records × recordBytes in batches, durability 'os', timestamps base + offset)
- * into `dir` and closes the log: the data the read workloads (W5, W6, W7, W9) replay.
+ * Writes the W1 dataset (records × recordBytes in batches, durability 'os', timestamps base + offset,
+ * segments of `segmentBytes`) into `dir` and closes the log: the data the read workloads (W5, W6, W7, W9) replay.
  */
-export async function writeDataset(Log, dir, { pool, records, batchRecords, timestampBaseMs, onProgress, openOptions }) {
-  const { log, partition } = await openBenchTopic(Log, dir, { durability: 'os' }, openOptions)
+export async function writeDataset(Log, dir, { pool, records, batchRecords, timestampBaseMs, segmentBytes, onProgress, openOptions }) {
+  const { log, partition } = await openBenchTopic(Log, dir, { durability: 'os', segmentBytes }, openOptions)
   try {
     await appendSequentially(partition, { pool, records, batchRecords, acks: 1, timestampBaseMs, onProgress })
   } finally {
