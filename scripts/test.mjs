@@ -42,7 +42,8 @@ for (const mode of modes) {
     continue
   }
   const passed = report.numPassedTests
-  const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0)
+  // A file that fails to load has no failed test but fails the run: count it once.
+  const failed = report.numFailedTests + (report.numFailedTests === 0 && report.success === false ? 1 : 0)
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
   console.log(`seglog tests (${mode.name}): ${passed} passed, ${failed} failed, ${skipped} skipped`)
   totals.passed += passed
