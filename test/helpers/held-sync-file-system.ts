@@ -6,9 +6,10 @@
  * `holdNextSync(name)` arms a hold for the next fdatasync of a file whose path ends with `name`;
  * `arrived` resolves when that call comes in (the bytes are written, not yet durable) and
  * `release()` lets it run. Every other fdatasync, and everything else, is the real file system's.
- * One hold at a time.
+ * One hold at a time. The file behind a descriptor is read from /proc/self/fd (Linux, as seglog).
  */
-import { NodeFileSystem, type OpenMode } from '../../src/io/file.js'
+import { readlinkSync } from 'node:fs'
+import { NodeFileSystem } from '../../src/io/file.js'
 
 export interface HeldSync {
   /** Resolves when the held fdatasync is called. */
@@ -24,7 +25,6 @@ interface Hold {
 }
 
 export class HeldSyncFileSystem extends NodeFileSystem {
-  private readonly pathsByFd = new Map<number, string>()
   private hold: Hold | null = null
 
   holdNextSync(pathSuffix: string): HeldSync {
@@ -37,20 +37,9 @@ export class HeldSyncFileSystem extends NodeFileSystem {
     return { arrived, release }
   }
 
-  override open(filePath: string, mode: OpenMode): number {
-    const fd = super.open(filePath, mode)
-    this.pathsByFd.set(fd, filePath)
-    return fd
-  }
-
-  override close(fd: number): void {
-    this.pathsByFd.delete(fd)
-    super.close(fd)
-  }
-
   override async fdatasync(fd: number): Promise<void> {
     const hold = this.hold
-    if (hold !== null && (this.pathsByFd.get(fd) ?? '').endsWith(hold.pathSuffix)) {
+    if (hold !== null && readlinkSync(`/proc/self/fd/${fd}`).endsWith(hold.pathSuffix)) {
       this.hold = null
       hold.onArrived()
       await hold.released
