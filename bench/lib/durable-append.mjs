@@ -4,55 +4,81 @@
  * arrive while the previous one runs. Each case opens a fresh log; records/s counts appends that
  * resolved (i.e. were fsynced) within the time.
  *
- * The baseline is measured by `measureBaseline()` right before each case, not once per workload:
- * a shared disk's fdatasync rate drifts by several times within a minute, and a ratio is only
- * meaningful between numbers taken under the same conditions.
+ * The case's time is split into ROUNDS rounds that alternate baseline (`measureBaseline(ms)`) and
+ * seglog, and each side reports its median round: a shared disk's fdatasync latency drifts by
+ * several times within a minute (other processes' fsyncs queue on the same device), and a ratio is
+ * only meaningful between numbers taken under the same conditions.
  *
  * Also reported (extra): fsyncs/s, records per fsync and mean fsync latency from `log.metrics()`
- * (null when the metrics lack them), and a check that the partition's high watermark equals the
- * records acknowledged.
+ * over all rounds (null when the metrics lack them), every round's rates, and a check that the
+ * partition's high watermark equals the records acknowledged.
  */
+import { median } from './clock.mjs'
 import { appendConcurrently, fsyncTotals, openBenchTopic } from './seglog.mjs'
 import { formatBytes } from './units.mjs'
 
-/** `measureBaseline()` → `{ name, value }` in records/s, called before the seglog side runs. */
+/** Alternating rounds per side; odd, so the median is a measured round. */
+const ROUNDS = 3
+
+function difference(after, before) {
+  return after === null || before === null ? null : after - before
+}
+
+/** `measureBaseline(durationMs)` → `{ name, value }` in records/s, run before each seglog round. */
 export async function measureDurableAppends(ctx, { caseId, name, pool, batchRecords, concurrency, durationMs, measureBaseline }) {
-  ctx.progress(`${caseId}: baseline`)
-  const baseline = measureBaseline()
+  const roundMs = durationMs / ROUNDS
   const conditions = {
     case: caseId,
-    name: `${name}, ${formatBytes(pool.recordBytes)}, acks all, ${durationMs / 1000} s`,
+    name: `${name}, ${formatBytes(pool.recordBytes)}, acks all, ${ROUNDS} alternating rounds of ${roundMs / 1000} s, medians`,
     durability: 'fsync',
     recordBytes: pool.recordBytes,
     batchRecords,
     concurrency,
     metric: 'recordsPerSec',
-    baselineName: baseline.name,
-    baselineValue: baseline.value,
   }
-  if (!ctx.Log) return ctx.record({ ...conditions, skipped: ctx.seglogMissing })
+  const baselineRounds = []
+  if (!ctx.Log) {
+    for (let round = 0; round < ROUNDS; round++) baselineRounds.push(measureBaseline(roundMs))
+    const value = median(baselineRounds.map((b) => b.value))
+    return ctx.record({ ...conditions, baselineName: baselineRounds[0].name, baselineValue: value, skipped: ctx.seglogMissing })
+  }
 
   const dir = ctx.tempDir(`c${concurrency}`)
   const { log, partition } = await openBenchTopic(ctx.Log, dir, { durability: 'fsync' })
   try {
-    ctx.progress(`${caseId}: ${concurrency} appenders for ${durationMs} ms`)
+    const seglogRounds = []
+    let records = 0
+    let seconds = 0
     const before = fsyncTotals(log.metrics())
-    const { records, seconds } = await appendConcurrently(partition, { pool, batchRecords, concurrency, durationMs, acks: 'all' })
+    for (let round = 0; round < ROUNDS; round++) {
+      ctx.progress(`${caseId}: round ${round + 1}/${ROUNDS}, baseline`)
+      baselineRounds.push(measureBaseline(roundMs))
+      ctx.progress(`${caseId}: round ${round + 1}/${ROUNDS}, ${concurrency} appenders`)
+      const measured = await appendConcurrently(partition, { pool, batchRecords, concurrency, durationMs: roundMs, acks: 'all' })
+      seglogRounds.push(measured)
+      records += measured.records
+      seconds += measured.seconds
+    }
     const after = fsyncTotals(log.metrics())
     const { highWatermark } = await partition.read({ offset: 0, maxRecords: 1 })
     if (highWatermark !== records) throw new Error(`${caseId}: high watermark ${highWatermark} but ${records} records were acknowledged`)
-    const fsyncs = before.fsyncs === null || after.fsyncs === null ? null : after.fsyncs - before.fsyncs
-    const fsyncMs = before.fsyncMs === null || after.fsyncMs === null ? null : after.fsyncMs - before.fsyncMs
+    const fsyncs = difference(after.fsyncs, before.fsyncs)
+    const fsyncMs = difference(after.fsyncMs, before.fsyncMs)
+    const middle = [...seglogRounds].sort((a, b) => a.records / a.seconds - b.records / b.seconds)[ROUNDS >> 1]
     return ctx.record({
       ...conditions,
-      records,
-      bytes: records * pool.recordBytes,
-      seconds,
+      baselineName: baselineRounds[0].name,
+      baselineValue: median(baselineRounds.map((b) => b.value)),
+      records: middle.records,
+      bytes: middle.records * pool.recordBytes,
+      seconds: middle.seconds,
       extra: {
         fsyncs,
         fsyncsPerSec: fsyncs === null ? null : fsyncs / seconds,
         recordsPerFsync: fsyncs ? records / fsyncs : null,
         meanFsyncMs: fsyncs && fsyncMs !== null ? fsyncMs / fsyncs : null,
+        seglogRoundsRecordsPerSec: seglogRounds.map((r) => r.records / r.seconds),
+        baselineRounds: baselineRounds.map((b) => b.value),
       },
     })
   } finally {
