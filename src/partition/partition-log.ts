@@ -138,6 +138,8 @@ export class PartitionLog {
       }
       const log = new PartitionLog(fs, dir, config, segments, logStartOffset, 0)
       if (!options.cleanShutdown) await log.recover(options, report)
+      // Dead segments wholly below the checkpointed start go first: their damage is irrelevant.
+      await log.deleteSegmentsBelowLogStart()
       log.checkNoGaps(options.repair, report)
       if (log.logEndOffset < logStartOffset) {
         // Files were lost below the checkpointed start (Kafka testLogEndLessThanStartAfterReopen):
@@ -186,6 +188,7 @@ export class PartitionLog {
           report.truncatedBytes += later.sizeBytes
           later.closeAndDelete()
         }
+        reactivate(segment)
         break
       }
     }
@@ -202,11 +205,16 @@ export class PartitionLog {
     for (let i = 0; i + 1 < this.segments.length; i++) {
       const segment = this.segments[i]!
       const next = this.segments[i + 1]!
-      if (segment.nextOffset === next.baseOffset) continue
-      const detail = `${segment.path} ends at offset ${segment.nextOffset} but the next segment starts at ${next.baseOffset}`
-      if (!repair) {
-        throw new SeglogError('CORRUPT_RECORD', `Missing or overlapping segment in ${this.dir}: ${detail}; open with { repair: true } to truncate the partition there`)
+      // A sealed segment whose opening scan stopped early is damaged (it was whole when rolled).
+      const damage = segment.invalidTail
+      let detail: string | null = null
+      if (damage !== null) {
+        detail = `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail})`
+      } else if (segment.nextOffset !== next.baseOffset) {
+        detail = `Missing or overlapping segment in ${this.dir}: ${segment.path} ends at offset ${segment.nextOffset} but the next segment starts at ${next.baseOffset}`
       }
+      if (detail === null) continue
+      if (!repair) throw new SeglogError('CORRUPT_RECORD', `${detail}; open with { repair: true } to truncate the partition there`)
       const lostFrom = Math.min(segment.nextOffset, next.baseOffset)
       report.lostOffsets = { from: lostFrom, to: Math.max(report.lostOffsets?.to ?? 0, this.logEndOffset) }
       report.truncatedFromOffset = Math.min(report.truncatedFromOffset ?? lostFrom, lostFrom)
@@ -214,10 +222,12 @@ export class PartitionLog {
         report.truncatedBytes += later.sizeBytes
         later.closeAndDelete()
       }
-      segment.truncateTo(segment.nextOffset)
+      report.truncatedBytes += segment.recover().truncatedBytes
+      reactivate(segment)
       return
     }
   }
+
 
   // --- appending -------------------------------------------------------------------------------
 
@@ -340,6 +350,11 @@ export class PartitionLog {
     for (const name of this.fs.readdir(this.dir)) this.fs.unlink(joinPath(this.dir, name))
     this.fs.rmdir(this.dir)
   }
+}
+
+/** A sealed segment that recovery cut becomes the last one: make it writable again (no-op truncate). */
+function reactivate(segment: Segment): void {
+  if (segment.isSealed) segment.truncateTo(segment.nextOffset)
 }
 
 /**

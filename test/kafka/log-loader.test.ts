@@ -271,16 +271,18 @@ describe('leftover files and the log start (scenario 57)', () => {
   })
 
   /** Five one-batch segments, log start checkpointed at 4, nonsense over all of segment 1's `.log`. */
-  async function damagedBelowLogStart(): Promise<string> {
+  async function damagedSegmentOne(logStartOffset: number | null): Promise<string> {
     const { log, p } = await openTopic(tmp.path, { segmentBytes: SEGMENT_BYTES_MIN })
     for (let i = 0; i < 5; i++) await p.append([{ value: String(i) }])
     expect(p.log.segments.map((s) => s.baseOffset)).toEqual([0, 1, 2, 3, 4])
     await log.close()
-    writeCheckpoint(tmp.path, LOG_START_OFFSET_CHECKPOINT, [[TOPIC, 0, 4]])
+    if (logStartOffset !== null) writeCheckpoint(tmp.path, LOG_START_OFFSET_CHECKPOINT, [[TOPIC, 0, logStartOffset]])
     const damaged = segmentFile(partitionDir(tmp.path, TOPIC), 1, 'log')
     writeFileSync(damaged, nonsense(statSync(damaged).size, seededRandom(57)))
     return damaged
   }
+
+  const damagedBelowLogStart = (): Promise<string> => damagedSegmentOne(4)
 
   function expectEmptyAtLogStart(p: Partition): void {
     expect([p.logStartOffset, p.logEndOffset]).toEqual([4, 4])
@@ -302,11 +304,12 @@ describe('leftover files and the log start (scenario 57)', () => {
   })
 
   test('refuses to open when the damage lies below the recovery point, naming the damaged file and byte position', async () => {
-    // Kafka testLogEndLessThanStartAfterReopen, with the recovery point left at the log end (5).
+    // Kafka testLogEndLessThanStartAfterReopen's damage, in a live segment (no log start checkpoint),
+    // with the recovery point left at the log end (5).
     // Property (seglog's decision, api.md "Opening a log"): damage below the recovery point is never
     // cut silently — open rejects with CORRUPT_RECORD "naming the file and byte position" (here: all
     // of segment 1, so position 0).
-    const damaged = await damagedBelowLogStart()
+    const damaged = await damagedSegmentOne(null)
     markUncleanShutdown(tmp.path)
     const err = await reopen().catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'CORRUPT_RECORD' })
@@ -314,14 +317,29 @@ describe('leftover files and the log start (scenario 57)', () => {
     expect((err as Error).message).toMatch(/position 0\b/)
   })
 
-  test('with repair, cuts a partition damaged below the recovery point there, reports the lost offsets and restarts at the log start', async () => {
-    // Kafka testLogEndLessThanStartAfterReopen, with the recovery point left at the log end (5).
-    // Property (seglog's decision): `repair` cuts the partition at the damage, reports the lost
-    // offsets, and — the log end now below the log start — restarts empty at the log start.
-    await damagedBelowLogStart()
+  test('with repair, cuts a partition damaged below the recovery point there and reports the lost offsets', async () => {
+    // Same damage. Property (seglog's decision): `repair` cuts the partition at the damage and reports
+    // exactly the offsets lost; what is before the damage stays readable and appends continue there.
+    await damagedSegmentOne(null)
     markUncleanShutdown(tmp.path)
     const log = await logs.open(tmp.path, { repair: true })
     expect(log.recovery.partitions[0]).toMatchObject({ lostOffsets: { from: 1, to: 5 } })
-    expectEmptyAtLogStart(log.partition(TOPIC, 0))
+    const p = log.partition(TOPIC, 0)
+    expect([p.logStartOffset, p.logEndOffset]).toEqual([0, 1])
+    expect((await p.read({ offset: 0 })).records.map((r) => r.value!.toString())).toEqual(['0'])
+    expect((await p.append([{ value: 'next' }])).baseOffset).toBe(1)
+  })
+
+  test('ignores damage in segments wholly below the checkpointed log start: they are deleted first', async () => {
+    // Kafka testLogEndLessThanStartAfterReopen's files, recovery point at the log end (5).
+    // Property (seglog's decision): dead segments below the log start (a retention interrupted by a
+    // crash) are removed before anything is validated, so their damage cannot block the open and
+    // the live data (offset 4) is kept.
+    await damagedBelowLogStart()
+    markUncleanShutdown(tmp.path)
+    const { p } = await reopen()
+    expect([p.logStartOffset, p.logEndOffset]).toEqual([4, 5])
+    expect(p.log.segments.map((s) => s.baseOffset)).toEqual([4])
+    expect((await p.read({ offset: 4 })).records.map((r) => r.value!.toString())).toEqual(['4'])
   })
 })
