@@ -177,6 +177,8 @@ export class Segment {
   private endOffset: number
   private maxTimestamp = NO_TIMESTAMP
   private offsetOfMaxTimestamp = -1
+  /** False while a sealed segment has deferred its max-timestamp scan (loadTail). */
+  private maxTimestampKnown = false
   private bytesSinceLastIndexEntry = 0
   /** Max timestamp of the first batch (time-based roll); null = not read yet. */
   private rollingBasedTimestamp: number | null = null
@@ -237,6 +239,7 @@ export class Segment {
       segment.timeIndex.create()
       segment.txnIndex.reset()
       segment.loaded = true
+      segment.maxTimestampKnown = true
       return segment
     } catch (err) {
       if (segment !== null) {
@@ -315,15 +318,18 @@ export class Segment {
     return this.endOffset
   }
 
-  /** Largest batch max timestamp in the segment, or -1 (NO_TIMESTAMP). Retention uses it. */
+  /**
+   * Largest batch max timestamp in the segment, or -1 (NO_TIMESTAMP); retention and time lookups
+   * use it. The first call on a sealed segment may scan from where that maximum was first seen.
+   */
   get maxTimestampSoFar(): number {
-    this.ensureLoaded()
+    this.ensureMaxTimestamp()
     return this.maxTimestamp
   }
 
   /** Offset where `maxTimestampSoFar` was seen, or -1. */
   get offsetOfMaxTimestampSoFar(): number {
-    this.ensureLoaded()
+    this.ensureMaxTimestamp()
     return this.offsetOfMaxTimestamp
   }
 
@@ -524,7 +530,8 @@ export class Segment {
    */
   findOffsetByTimestamp(timestamp: number, startingOffset = this.baseOffset): { offset: number; timestamp: number } | null {
     this.checkOpen()
-    this.ensureLoaded()
+    // Cross-checks the time index against the log before trusting its entries.
+    this.ensureMaxTimestamp()
     const floor = this.timeIndex.lookup(timestamp)
     const from = this.offsetIndex.lookup(Math.max(floor.offset, startingOffset)).position
     for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes))) {
@@ -745,25 +752,58 @@ export class Segment {
     }
   }
 
-  /** Learns the logical end, next offset and max timestamp from a bounded scan (segment-tail.ts). */
+  /**
+   * Learns the logical end and next offset from a scan starting at the last offset-index entry
+   * (segment-tail.ts), and the largest timestamp from a scan starting at the floor entry of the
+   * time index's last offset (Kafka's loadLargestTimestamp): only batches after the one where the
+   * current maximum was first seen can hold a larger one. The second start is usually the later
+   * one; when it is earlier (the maximum came early, or timestamps are constant), a sealed
+   * segment leaves that longer scan for the first call that needs the maximum.
+   */
   private loadTail(): void {
     const lastOffsetEntry = this.offsetIndex.entries > 0 ? this.offsetIndex.lastEntry : null
     const lastTimeEntry = this.timeIndex.entries > 0 ? this.timeIndex.lastEntry : null
-    const from = Math.min(
-      lastOffsetEntry?.position ?? 0,
-      lastTimeEntry === null ? Infinity : this.offsetIndex.lookup(lastTimeEntry.offset).position,
-    )
-    const tail = scanTail(this.scanner(from, this.fileSizeBytes), {
+    const offsetFrom = lastOffsetEntry?.position ?? 0
+    const timeFrom = lastTimeEntry === null ? 0 : this.offsetIndex.lookup(lastTimeEntry.offset).position
+    const withTimestamps = !this.sealed || timeFrom >= offsetFrom
+    const tail = scanTail(this.scanner(withTimestamps ? Math.min(offsetFrom, timeFrom) : offsetFrom, this.fileSizeBytes), {
       baseOffset: this.baseOffset,
       lastOffsetEntry,
-      lastTimeEntry,
-      indexPaths: `${this.offsetIndex.path} / ${this.timeIndex.path}`,
+      lastTimeEntry: withTimestamps ? lastTimeEntry : null,
+      indexPaths: this.indexPaths(),
     })
     this.setLogicalEnd(tail.stop)
     this.endOffset = tail.endOffset
     this.maxTimestamp = tail.maxTimestamp
     this.offsetOfMaxTimestamp = tail.offsetOfMaxTimestamp
-    this.bytesSinceLastIndexEntry = this.logicalSizeBytes - (lastOffsetEntry?.position ?? 0)
+    this.maxTimestampKnown = withTimestamps
+    this.bytesSinceLastIndexEntry = this.logicalSizeBytes - offsetFrom
+  }
+
+  /** The deferred half of loadTail for a sealed segment; a time index that disagrees is rebuilt. */
+  private ensureMaxTimestamp(): void {
+    this.ensureLoaded()
+    if (this.maxTimestampKnown) return
+    const lastTimeEntry = this.timeIndex.entries > 0 ? this.timeIndex.lastEntry : null
+    const from = lastTimeEntry === null ? 0 : this.offsetIndex.lookup(lastTimeEntry.offset).position
+    try {
+      const scan = scanTail(this.scanner(from, this.logicalSizeBytes), {
+        baseOffset: this.baseOffset,
+        lastOffsetEntry: null,
+        lastTimeEntry,
+        indexPaths: this.indexPaths(),
+      })
+      this.maxTimestamp = scan.maxTimestamp
+      this.offsetOfMaxTimestamp = scan.offsetOfMaxTimestamp
+      this.maxTimestampKnown = true
+    } catch (err) {
+      if (!(err instanceof SeglogError) || err.code !== 'CORRUPT_INDEX') throw err
+      this.rebuildAndReport(err)
+    }
+  }
+
+  private indexPaths(): string {
+    return `${this.offsetIndex.path} / ${this.timeIndex.path}`
   }
 
   /** The logical end is where valid data stops; what follows is clean only if it is preallocated zeros. */
@@ -817,6 +857,7 @@ export class Segment {
     this.endOffset = rebuilt.lastOffset + 1
     this.maxTimestamp = rebuilt.maxTimestamp
     this.offsetOfMaxTimestamp = rebuilt.offsetOfMaxTimestamp
+    this.maxTimestampKnown = true
     this.bytesSinceLastIndexEntry = this.logicalSizeBytes - rebuilt.lastIndexEntryPosition
     this.rollingBasedTimestamp = null
     this.appendTimeIndexEntry(true)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest'
-import { defaultFileSystem } from '../../../src/io/file.js'
+import { NodeFileSystem, defaultFileSystem } from '../../../src/io/file.js'
 import { Segment } from '../../../src/segment/segment.js'
 import { appendBatches, chunkOf, recordBatch, recordsIn, segmentConfig, useTempDir, valuesIn } from '../../kafka/fixtures.js'
 import { encodeBatch } from '../../../src/format/batch.js'
@@ -107,5 +107,35 @@ describe('Segment.read', () => {
     expect(segment.isSealed).toBe(false)
     appendBatches(segment, recordBatch(1, ['B']))
     expect(valuesIn(segment.read(0, 10_000)!.bytes)).toEqual(['a', 'B'])
+  })
+})
+
+describe('Segment opening cost', () => {
+  class CountingFileSystem extends NodeFileSystem {
+    bytesRead = 0
+    override pread(fd: number, target: Uint8Array, length: number, position: number): number {
+      this.bytesRead += length
+      return super.pread(fd, target, length, position)
+    }
+  }
+
+  test('a sealed segment reads without scanning for its max timestamp, and finds it when asked', () => {
+    // Property: reads of a sealed segment cost an index load and a bounded tail scan even when
+    // the max timestamp came first (constant timestamps); the full scan waits for the first
+    // caller that needs the maximum, which then gets the right value.
+    const config = segmentConfig({ indexIntervalBytes: 4096, segmentIndexBytes: 64 * 1024 })
+    const writer = Segment.create(defaultFileSystem, dir.path, 0, config, 0)
+    for (let i = 0; i < 400; i++) appendBatches(writer, recordBatch(i, ['x'.repeat(1000)], { timestamp: i === 0 ? 900 : 500 }))
+    const size = writer.sizeBytes
+    writer.close()
+    const fs = new CountingFileSystem()
+    const segment = Segment.open(fs, dir.path, 0, config, { sealed: true })
+    open.push(segment)
+    expect(valuesIn(segment.read(399, 10_000)!.bytes)).toEqual(['x'.repeat(1000)])
+    const readForRead = fs.bytesRead
+    expect(readForRead).toBeLessThan(size / 10)
+    expect(segment.maxTimestampSoFar).toBe(900)
+    expect(segment.offsetOfMaxTimestampSoFar).toBe(0)
+    expect(fs.bytesRead - readForRead).toBeGreaterThanOrEqual(size)
   })
 })
