@@ -3,7 +3,7 @@
 // Every record a test writes names itself, so a checker can verify any record it reads back without
 // knowing whether (or where) it was acknowledged:
 //   key   = `<batchId>#<index>/<count>`              e.g. "7:2:31#1/3" (record 1 of a 3-record batch)
-//   value = `<key>|<valueBytes>|` + filler           filler: a byte stream derived from the key only
+//   value = `<key>|<valueBytes>|` + filler           filler: a byte stream derived from the key only (ASCII keys)
 // A record is intact iff its value equals `recordValue(key, valueBytes)` byte for byte: a flipped,
 // shifted, truncated or swapped byte anywhere shows. The batch fields let a checker prove that a
 // batch is all-or-nothing (every index 0..count-1 present, at consecutive offsets, in order).
@@ -11,24 +11,42 @@ import { createHash } from 'node:crypto'
 
 const ID_PATTERN = /^(.+)#(\d+)\/(\d+)$/
 
-/** Value size picked from the key when the caller gives none: 16–400 bytes. */
+/** FNV-1a over the key's UTF-16 code units: seeds the size and the filler stream. */
+function keyHash(key) {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0
+  return h
+}
+
+/** Value size picked from the key when the caller gives none: the prefix plus 10–394 filler bytes. */
 function defaultValueBytes(key) {
-  const h = createHash('sha256').update(key).digest()
-  return 16 + (h.readUInt16BE(0) % 385)
+  return Buffer.byteLength(key) + 16 + (keyHash(key) % 385)
 }
 
 /** The value of the record keyed `key`, `valueBytes` long (at least the self-describing prefix). */
 export function recordValue(key, valueBytes = defaultValueBytes(key)) {
-  const prefix = Buffer.from(`${key}|${valueBytes}|`)
-  if (valueBytes < prefix.length) throw new RangeError(`valueBytes ${valueBytes} < prefix ${prefix.length} for ${key}`)
+  const prefixBytes = valuePrefix(key, valueBytes)
   const value = Buffer.allocUnsafe(valueBytes)
-  prefix.copy(value)
-  let block = createHash('sha256').update(key).digest()
-  for (let position = prefix.length; position < valueBytes; position += block.length) {
-    block.copy(value, position, 0, Math.min(block.length, valueBytes - position))
-    block = createHash('sha256').update(block).digest()
+  value.write(prefixBytes, 0, 'latin1')
+  // Filler: xorshift32 seeded by the key, 4 bytes per step (cheap enough to re-derive every record
+  // of a large log on every check).
+  let x = keyHash(key) || 1
+  let position = prefixBytes.length
+  for (; position + 4 <= valueBytes; position += 4) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    value.writeInt32LE(x | 0, position)
   }
+  for (; position < valueBytes; position++) value[position] = (x >>> (8 * (position & 3))) & 0xff
   return value
+}
+
+function valuePrefix(key, valueBytes) {
+  const prefix = `${key}|${valueBytes}|`
+  if (Buffer.byteLength(prefix) !== prefix.length) throw new RangeError(`record key ${JSON.stringify(key)} is not ASCII`)
+  if (valueBytes < prefix.length) throw new RangeError(`valueBytes ${valueBytes} < prefix ${prefix.length} for ${key}`)
+  return prefix
 }
 
 /** The records of one batch: `count` records keyed `<batchId>#<i>/<count>`. */
