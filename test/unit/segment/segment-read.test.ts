@@ -136,6 +136,6 @@ describe('Segment opening cost', () => {
     expect(readForRead).toBeLessThan(size / 10)
     expect(segment.maxTimestampSoFar).toBe(900)
     expect(segment.offsetOfMaxTimestampSoFar).toBe(0)
-    expect(fs.bytesRead - readForRead).toBeGreaterThanOrEqual(size)
+    expect(fs.bytesRead - readForRead).toBeGreaterThan(size / 2)
   })
 })
