@@ -13,12 +13,14 @@
  * `fs.writeSync` per batch of the same bytes at the end of a plain file, also without fsync.
  * The two alternate, REPEATS times each, best run kept; after each run the file is fdatasynced
  * (untimed) so the next one does not start behind the kernel's dirty-page writeback throttle.
- * Read: the segment written above, read from offset 0 to the end in 1 MiB `read()` calls, once
- * sealed (a view of one mapping on the native binding, a copy on the fallback) and once active
- * (pread copies). Baseline: `fs.readSync` of the raw file in 1 MiB chunks. Every side touches one
- * byte per 4 KiB page of what it got, so a mapping is really faulted in. All reads come from the
- * page cache (the data was just written): this is the CPU cost of the read path, not the disk's.
- * Reads also keep the best of REPEATS runs per side.
+ * Read: the segment written above, read from offset 0 to the end in 1 MiB `read()` calls, opened
+ * sealed (views of one mapping on the native binding, pread copies on the fallback) and active
+ * (pread copies into a new Buffer per read). Sealed: the first pass over a freshly opened segment
+ * (it faults the mapping in) and the best of REPEATS later passes; active: the best later pass.
+ * Baseline: `fs.readSync` of the raw file in 1 MiB chunks into one reused buffer, best of
+ * REPEATS. Every side touches one byte per 4 KiB page of what it got, so a mapping is really
+ * faulted in. All reads come from the page cache (the data was just written): this is the CPU
+ * cost of the read path, not the disk's.
  * MB/s = 10^6 bytes of batches (headers included) per second, the same bytes on both sides.
  */
 import { randomBytes } from 'node:crypto'
@@ -115,21 +117,26 @@ function nextOffsetAfter(bytes) {
   return lastOffsetAt(bytes, last) + 1
 }
 
+/** Passes over one opened segment: the first (a sealed segment's mapping is faulted in) and the best later one. */
 function readSegment(dir, sealed, records) {
   const segment = Segment.open(defaultFileSystem, dir, 0, CONFIG, { sealed })
-  const start = startClock()
-  let offset = 0
-  let bytes = 0
-  let sink = 0
-  while (offset < records) {
-    const read = segment.read(offset, READ_BYTES, { minOneMessage: true })
-    sink += touch(read.bytes)
-    bytes += read.bytes.length
-    offset = nextOffsetAfter(read.bytes)
+  const passes = []
+  for (let pass = 0; pass <= REPEATS; pass++) {
+    const start = startClock()
+    let offset = 0
+    let bytes = 0
+    let sink = 0
+    while (offset < records) {
+      const read = segment.read(offset, READ_BYTES, { minOneMessage: true })
+      sink += touch(read.bytes)
+      bytes += read.bytes.length
+      offset = nextOffsetAfter(read.bytes)
+    }
+    passes.push({ seconds: secondsSince(start), bytes, sink })
   }
-  const seconds = secondsSince(start)
   segment.close()
-  return { seconds, bytes, sink }
+  const later = passes.slice(1).reduce((best, p) => (p.seconds < best.seconds ? p : best))
+  return { first: passes[0], later }
 }
 
 function readRaw(path) {
@@ -150,7 +157,7 @@ function readRaw(path) {
 const mbps = (r) => r.bytes / 1e6 / r.seconds
 const benchRoot = chooseBenchRoot()
 console.log(`node ${process.version}; binding ${binding.kind}; durability 'os' (no fsync); data in ${benchRoot.note}`)
-console.log('case                        record  batch  binding    seglog MB/s  raw MB/s  ratio')
+console.log('case                          record  batch  binding    seglog MB/s  raw MB/s  ratio')
 const rows = []
 for (const recordBytes of [100, 1024]) {
   const pool = batchPool(recordBytes)
@@ -175,17 +182,20 @@ for (const recordBytes of [100, 1024]) {
       if (last) break
     }
     const rawRead = bestOf(() => readRaw(join(dir, 'raw.log')))
+    const sealed = readSegment(dir, true, appended.records)
+    const active = readSegment(dir, false, appended.records)
     const cases = [
       ['append', appended, raw],
-      ['read sealed (mapFile)', bestOf(() => readSegment(dir, true, appended.records)), rawRead],
-      ['read active (pread)', bestOf(() => readSegment(dir, false, appended.records)), rawRead],
+      ['read sealed, first pass', sealed.first, rawRead],
+      ['read sealed, later passes', sealed.later, rawRead],
+      ['read active (pread)', active.later, rawRead],
     ]
     for (const [name, seglog, baseline] of cases) {
       if (seglog.bytes !== appended.bytes) throw new Error(`${name}: ${seglog.bytes} bytes, expected ${appended.bytes}`)
       const row = { bench: 'segment', case: name, durability: 'os', recordBytes, batchRecords: BATCH_RECORDS, binding: binding.kind, seglogMBps: mbps(seglog), rawMBps: mbps(baseline), bytes: seglog.bytes }
       rows.push(row)
       console.log(
-        `${name.padEnd(27)} ${String(recordBytes).padStart(6)}  ${String(BATCH_RECORDS).padStart(5)}  ${binding.kind.padEnd(9)} ${row.seglogMBps.toFixed(0).padStart(12)} ${row.rawMBps.toFixed(0).padStart(9)}  ${(row.seglogMBps / row.rawMBps).toFixed(2).padStart(5)}`,
+        `${name.padEnd(29)} ${String(recordBytes).padStart(6)}  ${String(BATCH_RECORDS).padStart(5)}  ${binding.kind.padEnd(9)} ${row.seglogMBps.toFixed(0).padStart(12)} ${row.rawMBps.toFixed(0).padStart(9)}  ${(row.seglogMBps / row.rawMBps).toFixed(2).padStart(5)}`,
       )
     }
   } finally {
