@@ -6,7 +6,7 @@
  *
  * Without an argument: the newest full run in bench/results, else the newest quick run
  * (results.mjs latestResultsPath). The Markdown holds the machine, one table row per case
- * (workload, case, conditions, seglog, baseline, ratio, target, met?), the chart, each case's
+ * (workload case, what, conditions, seglog, baseline, ratio, target, met?), the chart, each case's
  * extra numbers, and how to reproduce. Both files are generated: edit this script, not them.
  * Peers: a case line may carry `peers: [{ name, value }]` (same metric); they get a column and bars.
  */
@@ -29,6 +29,12 @@ function describeMachineForReport(m) {
   return `${m.cpuModel}, ${m.cores} cores, ${memoryGiB} GiB RAM, ${m.platform}, Node ${m.node}, binding ${binding}; data on ${m.fsType} under ${m.benchDir}`
 }
 
+/** "W1 0.4, W2 0.5, …": one value per workload (every case of a workload shares its process). */
+function loadAverages(cases) {
+  const byWorkload = new Map(cases.map((c) => [c.workload, c.machine.loadAverage1m]))
+  return [...byWorkload].map(([workload, load]) => `${workload} ${load?.toFixed(1) ?? '?'}`).join(', ')
+}
+
 function escapeCell(text) {
   return String(text).replace(/\|/g, '\\|')
 }
@@ -38,10 +44,10 @@ function peerNames(cases) {
 }
 
 function tableRows(cases, peers) {
-  const header = ['workload', 'case', 'conditions', 'seglog', 'baseline', ...peers, 'ratio', 'target', 'met?']
+  const header = ['workload', 'what', 'conditions', 'seglog', 'baseline', ...peers, 'ratio', 'target', 'met?']
   const rows = cases.map((c) => [
-    c.workload,
     c.case,
+    c.name,
     describeConditions(c),
     c.skipped ? `skipped: ${c.skipped}` : formatValue(c.value, c.metric),
     c.baselineName ? `${formatValue(c.baselineValue, c.metric)} (${c.baselineName})` : '—',
@@ -86,10 +92,14 @@ function markdown(cases, { sourcePath, chartRelative }) {
     '`npx tsc -p tsconfig.build.json && node bench/run.mjs && node bench/report.mjs`.',
     '',
     `Machine: ${describeMachineForReport(first.machine)}.`,
+    ...(cases.some((c) => typeof c.machine.loadAverage1m === 'number')
+      ? [`Load average (1 min) when each workload started: ${loadAverages(cases)}${cases.some((c) => c.machine.loadAverage1m > c.machine.cores) ? ` — above the ${first.machine.cores} cores: other processes competed for CPU and disk, so expect noise` : ''}.`]
+      : []),
     ...(quick ? ['', '**Smoke run (`--quick`)**: smaller datasets and shorter durations than the targets are stated for.'] : []),
     '',
-    'Each baseline is measured in the same process, in the same run, right before the seglog side it is',
-    'compared with, with the same record sizes and batching (bench/lib/baselines.mjs). `ratio` is',
+    'Each baseline is measured in the same process and run as the seglog side it is compared with (right',
+    'before it, or alternating with it in rounds), with the same record sizes, batching and values',
+    '(bench/lib/baselines.mjs); medians where a workload repeats a measurement (said under `what`). `ratio` is',
     'seglog ÷ baseline (for times, baseline ÷ seglog): above 1 means seglog did better than the raw baseline.',
     `Targets met: ${metCount} of ${counted.length} checked.`,
     '',

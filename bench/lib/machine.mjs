@@ -6,6 +6,8 @@
  * - The file system type of the directory the benchmark writes to, from the longest mount point in
  *   /proc/mounts that contains it (falls back to `stat -f`), and whether that is memory (tmpfs):
  *   an fsync on tmpfs costs nothing, so durable numbers there would be fiction.
+ * - The 1-minute load average when the workload started: on a shared machine a load above the core
+ *   count means the numbers were taken while others competed for the CPUs and the disk.
  * - Node version and the binding seglog loaded (native addon or pure-JS fallback, with the reason),
  *   read from dist/native/load.js; "dist not built" when it is missing.
  *
@@ -85,6 +87,7 @@ export async function machineInfo(benchRoot) {
     cpuModel: cpuModel(),
     cores: os.availableParallelism(),
     memoryBytes: os.totalmem(),
+    loadAverage1m: os.loadavg()[0],
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     ...(await seglogBinding()),
@@ -93,8 +96,8 @@ export async function machineInfo(benchRoot) {
   }
 }
 
-/** One line for humans: "AMD EPYC ×2, 23.5 GiB, ext4 /tmp, node v20.20.2, native". */
+/** One line for humans: "AMD EPYC ×2, 23.5 GiB, load 0.4, ext4 /tmp, node v20.20.2, native". */
 export function describeMachine(machine) {
   const memoryGiB = (machine.memoryBytes / 2 ** 30).toFixed(1)
-  return `${machine.cpuModel} ×${machine.cores}, ${memoryGiB} GiB, ${machine.fsType} ${machine.benchDir}, node ${machine.node}, ${machine.binding}`
+  return `${machine.cpuModel} ×${machine.cores}, ${memoryGiB} GiB, load ${machine.loadAverage1m.toFixed(1)}, ${machine.fsType} ${machine.benchDir}, node ${machine.node}, ${machine.binding}`
 }

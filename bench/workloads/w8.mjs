@@ -15,7 +15,7 @@ import { formatBytes } from '../lib/units.mjs'
 const RECORD_BYTES = 1024
 const BATCH_RECORDS = 100
 /** Opens measured after the clean close; the median is reported (each open closes cleanly again). */
-const OPENS_AFTER_CLEAN = 3
+const OPENS_AFTER_CLEAN = 5
 
 const childScript = fileURLToPath(new URL('./w8-child.mjs', import.meta.url))
 
