@@ -4,6 +4,8 @@
  * one workload's heap, page-cache churn, JIT state or crash cannot colour the next. Results go to
  * bench/results/<run>.ndjson (one line per case, bench/lib/results.mjs); at the end a compact table
  * of every case is printed, and `node bench/report.mjs` turns the file into BENCHMARKS.md.
+ * While the run is going the file is `<run>.ndjson.tmp` (git-ignored), renamed when the last
+ * workload has ended, so an interrupted run never becomes "the latest results" of the report.
  *
  *   node bench/run.mjs                 every workload (under 10 minutes on a 2-core machine)
  *   node bench/run.mjs --quick         smaller sizes and shorter durations (~1 minute smoke run)
@@ -18,7 +20,7 @@
  * even a killed child leaves no data behind. Exit status 1 if any workload failed.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -106,11 +108,14 @@ function runChild(id, { quick, resultsPath, runId, benchDir }) {
 const options = parseOptions()
 const runId = newRunId(options.quick)
 const resultsPath = resultsPathFor(runId)
+const partialPath = `${resultsPath}.tmp`
 mkdirSync(RESULTS_DIR, { recursive: true })
 const benchRoot = chooseBenchRoot()
 const benchDir = makeTempDir(benchRoot.path, 'run')
+// On Ctrl-C or SIGTERM: kill the running child's whole group, then temp-dir.mjs's handler removes
+// the run directory and re-raises the signal, which (no listener left) ends the runner.
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.prependListener(signal, () => {
+  process.prependOnceListener(signal, () => {
     if (running) killGroup(running.child)
   })
 }
@@ -124,8 +129,8 @@ const failures = []
 const runStart = process.hrtime.bigint()
 try {
   for (const id of options.workloads) {
-    const result = await runChild(id, { quick: options.quick, resultsPath, runId, benchDir })
-    const cases = existsSync(resultsPath) ? readResults(resultsPath).filter((c) => c.workload === id).length : 0
+    const result = await runChild(id, { quick: options.quick, resultsPath: partialPath, runId, benchDir })
+    const cases = existsSync(partialPath) ? readResults(partialPath).filter((c) => c.workload === id).length : 0
     console.log(`${id.padEnd(3)} ${result.seconds.toFixed(1).padStart(6)} s  ${cases} case${cases === 1 ? '' : 's'}${result.ok ? '' : `  FAILED: ${result.reason}`}`)
     if (!result.ok) {
       failures.push(id)
@@ -136,6 +141,7 @@ try {
 } finally {
   removeTempDir(benchDir)
 }
+if (existsSync(partialPath)) renameSync(partialPath, resultsPath)
 
 const totalSeconds = Number(process.hrtime.bigint() - runStart) / 1e9
 console.log('')
