@@ -14,6 +14,7 @@
  * The package root is two directories above this file, both in src/native (tests) and in
  * dist/native (the published package).
  */
+import { ftruncateSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { NativeBinding } from './binding.js'
@@ -90,6 +91,13 @@ function wrapAddon(raw: RawAddon): NativeBinding {
 
     unlockFile(handle) {
       if (!lockHandles.delete(handle)) throw invalidArgValue('handle', handle, 'is not a lock handle held by this process')
+      // Empty the pid while the flock is still held: a fallback-binding opener (pid-file lock) would
+      // otherwise read our live pid after we let go and refuse a lock nobody holds.
+      try {
+        ftruncateSync(handle, 0)
+      } catch {
+        // Best effort, like the pid write: the flock itself is what excludes other native openers.
+      }
       raw.unlockFile(handle)
     },
 

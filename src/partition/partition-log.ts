@@ -26,6 +26,7 @@ import type { FileSystem } from '../io/file.js'
 import { joinPath } from '../io/file.js'
 import type { TopicConfig } from '../options.js'
 import { parseSegmentFileName } from '../segment/file-names.js'
+import { hasValidBatchAfter } from './tail-damage.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
 
 export interface PartitionLoadOptions {
@@ -153,44 +154,53 @@ export class PartitionLog {
       log.rebuiltIndexes = report.rebuiltIndexes
       return { log, report }
     } catch (err) {
-      for (const segment of segments) segment.close()
+      for (const segment of segments) {
+        try {
+          segment.close()
+        } catch {
+          // A segment in a state recovery refused may fail its closing writes: the open error matters.
+        }
+      }
       throw err
     }
   }
 
-  /** Unclean shutdown: re-validate from the recovery point, cut a torn tail, fsync what stays. */
+  /**
+   * Unclean shutdown: re-validate every segment from the one holding the recovery point; cut a torn
+   * tail, refuse damage to acknowledged data (tail-damage.ts), fsync what stays.
+   */
   private async recover(options: PartitionLoadOptions, report: PartitionRecoveryReport): Promise<void> {
     const recoveryPoint = Math.max(options.recoveryPoint ?? 0, this.segments[0]!.baseOffset)
-    let first = this.floorIndex(recoveryPoint)
-    if (first < 0) first = 0
-    // Damage below the recovery point is corruption of durable data, not a torn tail.
-    const floor = this.segments[first]!
-    if (floor.baseOffset < recoveryPoint) {
-      const damage = floor.validate(recoveryPoint)
-      if (damage !== null && damage.firstBadOffset < recoveryPoint) {
+    const first = Math.max(this.floorIndex(recoveryPoint), 0)
+    for (let i = first; i < this.segments.length; i++) {
+      const segment = this.segments[i]!
+      const damage = segment.validate()
+      if (damage === null) continue
+      const belowRecoveryPoint = damage.firstBadOffset < recoveryPoint
+      const followedByValidData =
+        !belowRecoveryPoint &&
+        (hasValidBatchAfter(this.fs, segment.fd, this.fs.size(segment.fd), damage.position, damage.firstBadOffset) ||
+          this.segments.slice(i + 1).some((later) => later.validate()?.position !== 0 && later.sizeBytes > 0))
+      if (belowRecoveryPoint || followedByValidData) {
+        const why = belowRecoveryPoint ? `below the recovery point (offset ${recoveryPoint})` : 'followed by valid record batches, so not a torn tail'
         if (!options.repair) {
           throw new SeglogError(
             'CORRUPT_RECORD',
-            `Corrupt record batch in ${floor.path} at position ${damage.position} (${damage.detail}), below the recovery point (offset ${recoveryPoint}); open with { repair: true } to truncate the partition there`,
+            `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail}), ${why}; open with { repair: true } to truncate the partition there`,
           )
         }
         report.lostOffsets = { from: damage.firstBadOffset, to: this.logEndOffset }
       }
-    }
-    for (let i = first; i < this.segments.length; i++) {
-      const segment = this.segments[i]!
       const result = segment.recover()
-      if (result.truncatedBytes > 0 || result.stop !== null) {
-        report.truncatedBytes += result.truncatedBytes
-        report.truncatedFromOffset ??= result.lastOffset + 1
-        // Everything after a cut was written after the torn bytes: never acknowledged.
-        for (const later of this.segments.splice(i + 1)) {
-          report.truncatedBytes += later.sizeBytes
-          later.closeAndDelete()
-        }
-        reactivate(segment)
-        break
+      report.truncatedBytes += result.truncatedBytes
+      report.truncatedFromOffset = result.lastOffset + 1
+      // Everything after a cut was written after the cut bytes (or is given up by repair).
+      for (const later of this.segments.splice(i + 1)) {
+        report.truncatedBytes += later.sizeBytes
+        later.closeAndDelete()
       }
+      reactivate(segment)
+      break
     }
     for (let i = first; i < this.segments.length; i++) {
       const segment = this.segments[i]!

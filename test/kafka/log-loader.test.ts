@@ -120,7 +120,8 @@ describe('recovery point and clean shutdown (scenario 54)', () => {
     // Kafka testCleanShutdownFile. Property: the clean-shutdown marker tells open the files are
     // whole, so nothing is re-validated from the recovery point: a CRC-damaged batch in the first
     // segment goes unnoticed at open (and is caught when read, api.md). The same files opened
-    // without the marker are recovered from offset 0 — cut at that batch.
+    // without the marker are re-validated from offset 0: the damaged batch is followed by valid
+    // ones, so it is not a torn tail — CORRUPT_RECORD (seglog's FM-2 rule), and `repair` cuts there.
     const { log, p } = await hundredBatches()
     const segmentCount = p.log.segments.length
     await log.close()
@@ -138,9 +139,11 @@ describe('recovery point and clean shutdown (scenario 54)', () => {
     await clean.log.close()
 
     crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
-    const recovered = await reopen()
-    expect(recovered.log.recovery.partitions[0]).toMatchObject({ truncatedFromOffset: 2 })
-    expect([recovered.p.logEndOffset, recovered.p.log.segments.length]).toEqual([2, 1])
+    await expect(reopen()).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
+    const recovered = await logs.open(tmp.path, { repair: true })
+    const p = recovered.partition(TOPIC, 0)
+    expect(recovered.recovery.partitions[0]).toMatchObject({ truncatedFromOffset: 2, lostOffsets: { from: 2, to: 100 } })
+    expect([p.logEndOffset, p.log.segments.length]).toEqual([2, 1])
   })
 })
 
@@ -292,12 +295,15 @@ describe('leftover files and the log start (scenario 57)', () => {
   }
 
   test('recreates one empty segment at the log start when recovery leaves the log end below it', async () => {
-    // Kafka testLogEndLessThanStartAfterReopen. Property: with the recovery point at 0, recovery cuts
-    // the log at the nonsense in segment 1 and drops every later segment; the log end (1) is then
-    // below the checkpointed log start (4), so the partition restarts empty at 4, all files present.
+    // Kafka testLogEndLessThanStartAfterReopen. Property: with the recovery point at 0 the nonsense
+    // in segment 1 is followed by valid segments, so seglog refuses (FM-2); with `repair`, recovery
+    // cuts the log there and drops every later segment as Kafka does; the log end (1) is then below
+    // the checkpointed log start (4), so the partition restarts empty at 4, all files present.
     await damagedBelowLogStart()
     crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
-    const { log, p } = await reopen()
+    await expect(reopen()).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
+    const log = await logs.open(tmp.path, { repair: true })
+    const p = log.partition(TOPIC, 0)
     expect(log.recovery.partitions[0]).toMatchObject({ truncatedFromOffset: 1 })
     expectEmptyAtLogStart(p)
     expect((await p.append([{ value: 'next' }])).baseOffset).toBe(4)

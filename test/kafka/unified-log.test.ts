@@ -105,9 +105,9 @@ describe('append validation (scenario 44)', () => {
   test('recovers a segment whose batch offsets go backwards only up to the first such batch', async () => {
     // Kafka testAppendWithOutOfOrderOffsetsThrowsException (batches at offsets 0, 1, 3, 2, 4), on the
     // recovery side. Property: a batch whose offsets do not follow the one before is invalid. Past
-    // the recovery point it ends the valid data: cut and reported as a torn tail. Below the recovery
-    // point it is damage to acknowledged data: CORRUPT_RECORD naming the file and byte position
-    // (seglog's decision: never a silent cut).
+    // the recovery point, with a valid batch (4) after it, it is not a torn tail: CORRUPT_RECORD
+    // (seglog's FM-2 rule); `repair` cuts there and reports it. Below the recovery point it is
+    // damage to acknowledged data: CORRUPT_RECORD naming the file and byte position.
     const { log } = await openTopic({})
     await log.close()
     const dir = partitionDir(tmp.path, TOPIC)
@@ -116,7 +116,8 @@ describe('append validation (scenario 44)', () => {
 
     replaceSegments(dir, [{ baseOffset: 0, batches }])
     crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
-    const recovered = await logs.open(tmp.path)
+    await expect(logs.open(tmp.path)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
+    const recovered = await logs.open(tmp.path, { repair: true })
     const p = recovered.partition(TOPIC, 0)
     expect(p.logEndOffset).toBe(4)
     expect(await readOffsets(p, 0)).toEqual([0, 1, 3])

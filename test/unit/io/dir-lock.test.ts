@@ -23,6 +23,17 @@ describe('DirLock', () => {
     DirLock.acquire(defaultFileSystem, dir).release()
   })
 
+  it('lets the fallback binding take a lock the native binding released in this process', async () => {
+    // Property: a released lock is free for either binding (the pid left behind is not a holder).
+    const { NodeFileSystem } = await import('../../../src/io/file.js')
+    const { fallbackBinding, nativeBinding } = await import('../../../src/native/load.js')
+    if (nativeBinding === null) return
+    DirLock.acquire(new NodeFileSystem(nativeBinding), dir).release()
+    const fallbackLock = DirLock.acquire(new NodeFileSystem(fallbackBinding), dir)
+    expect(() => DirLock.acquire(new NodeFileSystem(fallbackBinding), dir)).toThrow(expect.objectContaining({ code: 'LOG_LOCKED' }))
+    fallbackLock.release()
+  })
+
   it('refuses while another process holds it and succeeds once that process is killed', async () => {
     // Property: the lock conflicts across processes and dies with its holder (no stale lock after kill -9).
     const script = `const { binding } = await import(${JSON.stringify(distUrl('native/load.js'))}); if (binding.lockFile(${JSON.stringify(join(dir, '.lock'))}) < 0) process.exit(3); console.log('locked'); setInterval(() => {}, 1000)`

@@ -160,6 +160,25 @@ describe('recovery', () => {
     expect(kept.length).toBeLessThan(10)
   })
 
+  it('refuses damage past the recovery point that valid batches follow: not a torn tail (FM-2)', async () => {
+    // Property: a bad batch with valid batches after it may have been acknowledged (a later fsync
+    // covered it): open refuses instead of cutting acknowledged records; repair cuts and reports.
+    log = await Log.open(dir)
+    await fill(log, 't', 10)
+    await log.close()
+    unlinkSync(join(dir, '.clean-shutdown'))
+    writeFileSync(join(dir, 'recovery-point-offset-checkpoint'), '0\n1\nt 0 0\n')
+    const path = segmentPath('t', 0, 0)
+    const bytes = readFileSync(path)
+    bytes[Math.floor(bytes.length / 3)]! ^= 0x40
+    writeFileSync(path, bytes)
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringContaining('followed by valid record batches') })
+    log = await Log.open(dir, { repair: true })
+    const report = log.recovery.partitions.find((p) => p.topic === 't')!
+    expect(report.lostOffsets).toEqual({ from: report.truncatedFromOffset, to: 10 })
+    expect((await readAll(log, 't')).length).toBe(report.lostOffsets!.from)
+  })
+
   it('refuses a missing middle segment instead of renumbering', async () => {
     // Property: a gap in base offsets is corruption (FM-8).
     log = await Log.open(dir)
