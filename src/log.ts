@@ -22,6 +22,7 @@
  * then skips the clean-shutdown marker so the next open re-validates.
  */
 import { EventEmitter } from 'node:events'
+import { withTestBugs } from './test-bugs.js'
 import { DirLock } from './io/dir-lock.js'
 import { invalidArgType, outOfRange, SeglogError } from './errors.js'
 import { TMP_SUFFIX, writeFileAtomic } from './io/atomic-file.js'
@@ -153,7 +154,7 @@ export class Log extends EventEmitter {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
     const defaults = resolveTopicConfig(options, DEFAULT_TOPIC_CONFIG, LOG_OPTION_KEYS)
     checkLogOptions(options)
-    const fs = options.fileSystem ?? fileSystemFor(options.native)
+    const fs = withTestBugs(options.fileSystem ?? fileSystemFor(options.native))
     const started = performance.now()
     if (!fs.exists(dir)) {
       fs.mkdirp(dir)

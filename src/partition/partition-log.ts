@@ -27,6 +27,7 @@ import { joinPath } from '../io/file.js'
 import type { TopicConfig } from '../options.js'
 import { parseSegmentFileName } from '../segment/file-names.js'
 import { hasValidBatchAfter } from './tail-damage.js'
+import { hasTestBug } from '../test-bugs.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
 
 export interface PartitionLoadOptions {
@@ -181,7 +182,7 @@ export class PartitionLog {
         !belowRecoveryPoint &&
         (hasValidBatchAfter(this.fs, segment.fd, this.fs.size(segment.fd), damage.position, damage.firstBadOffset) ||
           this.segments.slice(i + 1).some((later) => later.validate()?.position !== 0 && later.sizeBytes > 0))
-      if (belowRecoveryPoint || followedByValidData) {
+      if ((belowRecoveryPoint || followedByValidData) && !hasTestBug('truncate-mid-log')) {
         const why = belowRecoveryPoint ? `below the recovery point (offset ${recoveryPoint})` : 'followed by valid record batches, so not a torn tail'
         if (!options.repair) {
           throw new SeglogError(

@@ -39,6 +39,10 @@ import type { TopicConfig } from '../options.js'
 import type { NativeBinding } from '../native/binding.js'
 import { appendChannel, flushChannel, rollChannel } from '../diagnostics.js'
 import { GroupCommit } from './group-commit.js'
+import { hasTestBug } from '../test-bugs.js'
+
+/** Planted bug (test-bugs.ts): acks 'all' before the fdatasync. */
+const ACK_BEFORE_DATASYNC = hasTestBug('ack-before-datasync')
 import { HighWatermarkWaiters, abortError } from './hw-waiters.js'
 import type { PartitionLog } from './partition-log.js'
 import { collectRecords, type LogRecord, type ReadBound } from './reader.js'
@@ -427,7 +431,7 @@ export class Partition {
     for (const p of run) {
       metrics.recordsAppended += p.recordsCount
       const result = p.result!
-      if (p.acks === 1 || !durable) p.resolve(result)
+      if (p.acks === 1 || !durable || ACK_BEFORE_DATASYNC) p.resolve(result)
       else {
         const resolve = p.resolve
         this.groupCommit.waitDurable(result.lastOffset + 1).then(() => resolve(result), p.reject)

@@ -10,6 +10,10 @@
 import { batchSizeAt, isControlBatch, ATTRIBUTES_POS, BATCH_HEADER_BYTES, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
 import { decodeBatch } from '../format/batch.js'
 import type { PartitionLog } from './partition-log.js'
+import { hasTestBug } from '../test-bugs.js'
+
+/** Planted bug (test-bugs.ts): records returned without their CRC checked. */
+const NO_CRC_ON_READ = hasTestBug('no-crc-on-read')
 
 /** A record as `read` and `stream` return it (api.md "Reading"). */
 export interface LogRecord {
@@ -73,7 +77,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
         pos += sizeBytes
         continue
       }
-      const batch = decodeBatch(bytes, pos)
+      const batch = decodeBatch(bytes, pos, NO_CRC_ON_READ ? { verifyCrc: false } : undefined)
       const hasProducer = batch.producerId >= 0
       for (const record of batch.records) {
         if (record.offset < nextOffset) continue
