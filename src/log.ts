@@ -144,7 +144,12 @@ export class Log extends EventEmitter {
       fail: (err) => this.fail(err),
       closed: () => this.closing,
       persistLogStartOffset: () => this.writeLogStartCheckpoint(),
-      emitRoll: (partition, baseOffset) => this.emit('roll', { topic: partition.topic, partition: partition.partition, baseOffset }),
+      emitRoll: (partition, baseOffset) => {
+        this.emit('roll', { topic: partition.topic, partition: partition.partition, baseOffset })
+        // A roll fsynced the old segment ('fsync' mode): checkpoint the recovery point now, so an
+        // unclean restart rescans about one segment, not everything since the last timer tick.
+        if (!this.closing && !this.failedWith) this.writeRecoveryPointCheckpoint().catch((err: unknown) => this.backgroundError(err))
+      },
     }
   }
 
