@@ -242,3 +242,55 @@ describe('verify', () => {
     await expect(log.partition('t', 0).read({ offset: 0 })).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
   })
 })
+
+describe('observability and flush policies', () => {
+  it("counts appends, reads, fsyncs and segments, and emits 'recovery', 'roll' and 'retention'", async () => {
+    // Property: metrics() and the lifecycle events report what happened.
+    log = await Log.open(dir)
+    const events: string[] = []
+    log.on('recovery', () => events.push('recovery'))
+    log.on('roll', () => events.push('roll'))
+    log.on('retention', () => events.push('retention'))
+    await new Promise((r) => setImmediate(r))
+    const p = await fill(log, 't', 20, { segmentBytes: 512 })
+    await p.read({ offset: 0, maxRecords: 5 })
+    await p.deleteRecords(10)
+    await log.alterTopicConfig('t', { retentionBytes: 512 })
+    await log.runRetention()
+    const m = log.metrics()
+    expect(m.recordsAppended).toBe(20)
+    expect(m.batchesAppended).toBe(20)
+    expect(m.recordsRead).toBe(5)
+    expect(m.fsyncs).toBeGreaterThan(0)
+    expect(m.fsyncLatencyMs.count).toBeGreaterThan(0)
+    expect(m.groupCommitRecords.sum).toBe(20)
+    expect(m.segments).toBe(p.log.segments.length)
+    expect(m.segmentsRolled).toBeGreaterThan(0)
+    expect(m.segmentsDeleted).toBeGreaterThan(0)
+    expect(events[0]).toBe('recovery')
+    expect(events).toContain('roll')
+    expect(events).toContain('retention')
+    // A snapshot is a copy.
+    m.recordsAppended = -1
+    expect(log.metrics().recordsAppended).toBe(20)
+  })
+
+  it("fsyncs an 'os' topic after flushMessages records, and on flushMs", async () => {
+    // Property: the 'os' mode power-loss window is bounded by flushMessages and flushMs.
+    log = await Log.open(dir)
+    await log.createTopic('count', { durability: 'os', flushMessages: 5 })
+    await log.createTopic('timer', { durability: 'os', flushMs: 20 })
+    const count = log.partition('count', 0)
+    for (let i = 0; i < 4; i++) await count.append([{ value: 'x' }])
+    const before = log.metrics().fsyncs
+    await count.append([{ value: 'fifth' }])
+    await new Promise((r) => setTimeout(r, 30))
+    expect(log.metrics().fsyncs).toBeGreaterThan(before)
+    expect(count.log.recoveryPoint).toBe(5)
+    const timer = log.partition('timer', 0)
+    await timer.append([{ value: 'x' }])
+    expect(timer.log.recoveryPoint).toBe(0)
+    await new Promise((r) => setTimeout(r, 120))
+    expect(timer.log.recoveryPoint).toBe(1)
+  })
+})
