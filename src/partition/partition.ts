@@ -440,6 +440,10 @@ export class Partition {
     if (!durable) {
       this.advanceHighWatermark(leo)
       if (leo - this.log.recoveryPoint >= this.config.flushMessages) this.backgroundFlush()
+    } else if (this.groupCommit.durableEnd < leo) {
+      // 'fsync' mode: the HW is the fsynced end, so a flush starts even when nobody waits
+      // (acks 0/1); otherwise readers would not see those records until the next durable append.
+      this.backgroundFlush()
     }
   }
 

@@ -294,3 +294,18 @@ describe('observability and flush policies', () => {
     expect(timer.log.recoveryPoint).toBe(1)
   })
 })
+
+describe('acks 1 in fsync mode', () => {
+  it('still makes the records durable and readable without anyone waiting', async () => {
+    // Property: in 'fsync' mode the HW follows the fsynced end even when no append waits for it.
+    log = await Log.open(dir)
+    await log.createTopic('t')
+    const p = log.partition('t', 0)
+    await p.append([{ value: 'a' }], { acks: 1 })
+    await p.append([{ value: 'b' }], { acks: 0 })
+    const read = await p.read({ offset: 0, maxWaitMs: 5_000, minBytes: 1 })
+    expect(read.records.length).toBeGreaterThanOrEqual(1)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(p.highWatermark).toBe(2)
+  })
+})
