@@ -69,3 +69,32 @@ export const READ_MAX_BYTES_DEFAULT = 1024 * 1024
 
 /** Partitions per topic: each holds open files and timers; Kafka clusters rarely exceed this per topic. */
 export const PARTITIONS_MAX = 10_000
+
+/**
+ * Sealed segments that may hold resources at once, across every partition of a Log: an open
+ * `.log` descriptor, a mapping of it and its loaded index entries (segment-cache.ts). Beyond it
+ * the least recently used one is released and reopens on its next use. Why 256: the common soft
+ * RLIMIT_NOFILE is 1024, and the active segments (up to 4 descriptors each), the directory lock
+ * and the application's own sockets need the rest; each mapping is one of vm.max_map_count's
+ * 65,530 areas. A reader cycling over more segments than this pays an open, an index read and a
+ * bounded tail scan per segment switch — tens of microseconds, small next to reading a segment.
+ */
+export const SEALED_SEGMENTS_RESIDENT_MAX = 256
+
+/**
+ * Bytes of index entries (offset, time and transaction indexes, plus a scan buffer) loaded for
+ * sealed segments at once, across a Log. At the defaults (128 MiB segments, an entry per 4 KiB)
+ * a full segment's indexes take 640 KiB, so SEALED_SEGMENTS_RESIDENT_MAX binds first (~176 MiB
+ * with scan buffers); this bound takes over for dense indexes (a small indexIntervalBytes, 2 GiB
+ * segments: up to 20 MiB each), keeping index memory independent of the log's size. It is
+ * memory outside the V8 heap (Buffers), so it is sized against the machine, not the heap limit.
+ */
+export const SEALED_SEGMENT_INDEX_BYTES_MAX = 256 * 1024 * 1024
+
+/**
+ * The active segment is read through a mapping of its first bytes (log-view.ts); data appended
+ * after the mapping was made is read with pread until this much has accumulated, then the file is
+ * mapped again. Bounds the mappings a tail-following reader creates (one per this many appended
+ * bytes, each held until its views are collected) while keeping pread copies small.
+ */
+export const ACTIVE_SEGMENT_REMAP_BYTES = 1024 * 1024

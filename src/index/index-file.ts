@@ -13,7 +13,8 @@
  * - the file only ever holds whole entries, a prefix of those in memory: nothing to trim on roll
  *   and no trailing zeros to mistake for entries;
  * - the entries live in a growable Buffer, so lookups never touch the file. Active segments keep
- *   their indexes loaded; sealed segments load them on first lookup (one read of the whole file).
+ *   their indexes loaded; sealed segments load them on first lookup (one read of the whole file)
+ *   and drop them again (`unload`) when the Log's segment cache releases the segment.
  *
  * Write-behind (`writeBehindBytes`): the offset and time indexes write their new entries once
  * that many bytes are pending (and always on `persist`, `flush`, `closeFd` — so on roll and
@@ -34,11 +35,16 @@
  * checks; the segment then rebuilds the index from the log.
  */
 import { SeglogError } from '../errors.js'
-import type { FileSystem } from '../io/file.js'
-import { writeFullyAt } from './positional-write.js'
+import type { FileSystem, OpenMode } from '../io/file.js'
+import { writeFullyAt } from '../io/positional-write.js'
 
 /** Entries the in-memory buffer starts with; it doubles from there (an index is usually small). */
 const INITIAL_CAPACITY_ENTRIES = 64
+
+/** Opens a file for writing entries: `fs.open` by default; a segment passes one that frees descriptors on EMFILE. */
+export type OpenFile = (filePath: string, mode: OpenMode) => number
+
+const UNLOADED = Buffer.alloc(0)
 
 export class IndexFile {
   private buf: Buffer
@@ -53,6 +59,7 @@ export class IndexFile {
     readonly entrySizeBytes: number,
     /** Pending bytes that trigger a write; 0 writes every entry through. */
     private readonly writeBehindBytes = 0,
+    private readonly openFile: OpenFile = (filePath, mode) => fs.open(filePath, mode),
   ) {
     this.currentPath = filePath
     this.buf = Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entrySizeBytes)
@@ -76,6 +83,11 @@ export class IndexFile {
     return this.count * this.entrySizeBytes
   }
 
+  /** Bytes of memory the entries hold (the buffer's capacity): what a segment cache counts. */
+  get residentBytes(): number {
+    return this.buf.length
+  }
+
   /** The backing buffer: its first `sizeBytes` bytes are the entries. Do not keep it across appends. */
   get buffer(): Buffer {
     return this.buf
@@ -89,7 +101,7 @@ export class IndexFile {
   /** Starts an empty file now (O_TRUNC), so the directory entry exists before the first append. */
   create(): void {
     this.closeDescriptor()
-    this.fd = this.fs.open(this.currentPath, 'truncate')
+    this.fd = this.openFile(this.currentPath, 'truncate')
     this.count = 0
     this.persisted = 0
   }
@@ -173,6 +185,17 @@ export class IndexFile {
     }
   }
 
+  /**
+   * Writes pending entries, closes the descriptor and drops the entries from memory (the file keeps
+   * them; `load` brings them back). For a sealed segment released by the segment cache.
+   */
+  unload(): void {
+    this.closeFd()
+    this.buf = UNLOADED
+    this.count = 0
+    this.persisted = 0
+  }
+
   /** Renames the file if it exists; later writes go to the new name. */
   renameTo(newPath: string): void {
     if (this.fs.exists(this.currentPath)) this.fs.rename(this.currentPath, newPath)
@@ -201,7 +224,7 @@ export class IndexFile {
   }
 
   private openFd(): number {
-    if (this.fd < 0) this.fd = this.fs.open(this.currentPath, 'create')
+    if (this.fd < 0) this.fd = this.openFile(this.currentPath, 'create')
     return this.fd
   }
 

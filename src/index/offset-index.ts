@@ -28,6 +28,7 @@ import type { FileSystem } from '../io/file.js'
 import { OFFSET_INDEX_ENTRY_BYTES, SEGMENT_BYTES_MAX } from '../limits.js'
 import { type IndexBounds, maxIndexBytesFor } from './index-bounds.js'
 import { countBelow, largestLowerBoundSlot, warmEntries } from './index-search.js'
+import type { OpenFile } from './index-file.js'
 import { INDEX_WRITE_BEHIND_BYTES, SparseIndex } from './sparse-index.js'
 
 export interface OffsetPosition {
@@ -46,10 +47,11 @@ export class OffsetIndex extends SparseIndex {
 
   /**
    * An empty index over `filePath`; `create()` or `load()` it before use. `writeBehindBytes` 0
-   * writes every entry through (tests of the file itself); see index-file.ts.
+   * writes every entry through (tests of the file itself); see index-file.ts. `openFile` opens the
+   * file for writing (default `fs.open`).
    */
-  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES) {
-    super(fs, filePath, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_BYTES, writeBehindBytes)
+  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES, openFile?: OpenFile) {
+    super(fs, filePath, baseOffset, maxIndexBytes, OFFSET_INDEX_ENTRY_BYTES, writeBehindBytes, openFile)
   }
 
   get isFull(): boolean {

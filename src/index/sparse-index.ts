@@ -10,7 +10,7 @@
 import { SeglogError } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
 import { RELATIVE_OFFSET_MAX } from '../limits.js'
-import { IndexFile } from './index-file.js'
+import { IndexFile, type OpenFile } from './index-file.js'
 
 /**
  * Pending index bytes written together (index-file.ts write-behind): one page, 512 offset entries
@@ -31,8 +31,9 @@ export abstract class SparseIndex {
     maxIndexBytes: number,
     entrySizeBytes: number,
     writeBehindBytes: number,
+    openFile?: OpenFile,
   ) {
-    this.file = new IndexFile(fs, filePath, entrySizeBytes, writeBehindBytes)
+    this.file = new IndexFile(fs, filePath, entrySizeBytes, writeBehindBytes, openFile)
     this.maxEntries = Math.floor(maxIndexBytes / entrySizeBytes)
   }
 
@@ -47,6 +48,11 @@ export abstract class SparseIndex {
   /** Bytes of entries, which is also the file's length. */
   get sizeBytes(): number {
     return this.file.sizeBytes
+  }
+
+  /** Bytes of memory the loaded entries take. */
+  get residentBytes(): number {
+    return this.file.residentBytes
   }
 
   get isSealed(): boolean {
@@ -82,6 +88,11 @@ export abstract class SparseIndex {
 
   close(): void {
     this.file.closeFd()
+  }
+
+  /** Drops the entries from memory (the file keeps them); `load` brings them back. Stays sealed. */
+  unload(): void {
+    this.file.unload()
   }
 
   renameTo(newPath: string): void {

@@ -28,6 +28,7 @@ import type { FileSystem } from '../io/file.js'
 import { TIME_INDEX_ENTRY_BYTES } from '../limits.js'
 import { type IndexBounds, maxIndexBytesFor } from './index-bounds.js'
 import { countBelow, largestLowerBoundSlot, warmEntries } from './index-search.js'
+import type { OpenFile } from './index-file.js'
 import { INDEX_WRITE_BEHIND_BYTES, SparseIndex } from './sparse-index.js'
 
 export interface TimestampOffset {
@@ -45,10 +46,11 @@ export class TimeIndex extends SparseIndex {
 
   /**
    * An empty index over `filePath`; `create()` or `load()` it before use. `writeBehindBytes` 0
-   * writes every entry through (tests of the file itself); see index-file.ts.
+   * writes every entry through (tests of the file itself); see index-file.ts. `openFile` opens the
+   * file for writing (default `fs.open`).
    */
-  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES) {
-    super(fs, filePath, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES, writeBehindBytes)
+  constructor(fs: FileSystem, filePath: string, baseOffset: number, maxIndexBytes: number, writeBehindBytes = INDEX_WRITE_BEHIND_BYTES, openFile?: OpenFile) {
+    super(fs, filePath, baseOffset, maxIndexBytes, TIME_INDEX_ENTRY_BYTES, writeBehindBytes, openFile)
   }
 
   /** Full one entry early: the last slot is kept for the entry written on roll. */

@@ -18,14 +18,15 @@
  * firstOffset ≤ lastOffset, lastOffset strictly increasing, within [baseOffset, the segment's
  * last offset]; otherwise CORRUPT_INDEX and the segment rebuilds it from the log's control batches.
  * Storage, durability and crash behaviour: index-file.ts. The entries are loaded on first use and
- * kept in memory (a segment holds at most one entry per 78-byte marker batch).
+ * kept in memory (a segment holds at most one entry per 78-byte marker batch) until `unload` (the
+ * segment cache released a sealed segment).
  */
 import { readInt64, writeInt64 } from '../format/batch-header.js'
 import { SeglogError } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
 import { SEGMENT_BYTES_MAX } from '../limits.js'
 import { type IndexBounds, maxIndexBytesFor } from './index-bounds.js'
-import { IndexFile } from './index-file.js'
+import { IndexFile, type OpenFile } from './index-file.js'
 
 /** Bytes of one AbortedTxn entry. */
 export const TXN_INDEX_ENTRY_BYTES = 34
@@ -60,8 +61,14 @@ export class TransactionIndex {
     filePath: string,
     /** The segment's base offset: no entry may end below it. */
     readonly startOffset: number,
+    openFile?: OpenFile,
   ) {
-    this.file = new IndexFile(fs, filePath, TXN_INDEX_ENTRY_BYTES)
+    this.file = new IndexFile(fs, filePath, TXN_INDEX_ENTRY_BYTES, 0, openFile)
+  }
+
+  /** Bytes of memory the loaded entries take (0 until first use). */
+  get residentBytes(): number {
+    return this.loaded ? this.file.residentBytes : 0
   }
 
   get path(): string {
@@ -156,6 +163,12 @@ export class TransactionIndex {
 
   close(): void {
     this.file.closeFd()
+  }
+
+  /** Drops the entries from memory (the file keeps them); the next use loads them again. */
+  unload(): void {
+    this.file.unload()
+    this.loaded = false
   }
 
   renameTo(newPath: string): void {

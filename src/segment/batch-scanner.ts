@@ -17,6 +17,12 @@
  * truncates there; a read within the logical size treats it as CORRUPT_RECORD).
  *
  * `batchBytes()` returns the whole current batch (a view valid until the next `next()`).
+ *
+ * Sources: the scan reads through `mapped` (a read-only mapping of the file's first bytes) where
+ * the range lies inside it — no pread and no copy, which is what makes a point read on the native
+ * binding cheap — and preads into the scan buffer elsewhere (allocated on the first such read).
+ * `fd` may be a function: a scan that outlives one synchronous call (`Segment.batches()`) asks
+ * for the descriptor at every read, because a released segment reopens with a new one.
  * Concurrency: one scanner per scan buffer; the buffer is not shared while a scan is live.
  */
 import {
@@ -58,7 +64,8 @@ export interface ScanStop {
 
 export interface BatchScanRange {
   fs: FileSystem
-  fd: number
+  /** The `.log` descriptor, or a function returning the current one (see the header). */
+  fd: number | (() => number)
   /** For error messages. */
   path: string
   fromPosition: number
@@ -74,15 +81,23 @@ export interface BatchScanRange {
    * reads of a scan that goes on fill the whole buffer.
    */
   firstReadBytes?: number
+  /** A mapping of the file's first `mapped.length` bytes to read from instead of pread (see the header). */
+  mapped?: Buffer | null
 }
+
+const EMPTY = Buffer.alloc(0)
 
 export class BatchScanner {
   stop: ScanStop | null = null
   private readonly fs: FileSystem
-  private readonly fd: number
+  private readonly fd: number | (() => number)
   private readonly path: string
   private readonly endPosition: number
-  private readonly buf: Buffer
+  private readonly mapped: Buffer | null
+  private buf: Buffer | null
+  private readonly bufCapacity: number
+  /** What `ensureBuffered` indexes into: the mapping or the scan buffer. */
+  private view: Buffer
   private readonly verifyCrc: boolean
   private nextReadBytes: number
   private position: number
@@ -96,9 +111,12 @@ export class BatchScanner {
     this.path = range.path
     this.position = range.fromPosition
     this.endPosition = range.endPosition
-    this.buf = range.buffer ?? Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+    this.mapped = range.mapped ?? null
+    this.buf = range.buffer ?? null
+    this.bufCapacity = this.buf?.length ?? SCAN_BUFFER_BYTES
+    this.view = this.mapped ?? EMPTY
     this.verifyCrc = range.verifyCrc ?? false
-    this.nextReadBytes = Math.min(this.buf.length, range.firstReadBytes ?? this.buf.length)
+    this.nextReadBytes = Math.min(this.bufCapacity, range.firstReadBytes ?? this.bufCapacity)
   }
 
   /** The next batch, or null with `stop` set. */
@@ -109,16 +127,16 @@ export class BatchScanner {
     if (remaining <= 0) return this.halt('end', position, 'end of range')
     if (remaining <= BATCH_HEADER_SCAN_BYTES) return this.halt('torn', position, `only ${remaining} bytes remain`)
     const at = this.ensureBuffered(position, Math.min(remaining, BATCH_HEADER_BYTES))
-    const batchLength = this.buf.readInt32BE(at + BATCH_LENGTH_POS)
+    const batchLength = this.view.readInt32BE(at + BATCH_LENGTH_POS)
     if (batchLength < BATCH_LENGTH_MIN) return this.halt('corrupt', position, `batchLength ${batchLength} < ${BATCH_LENGTH_MIN}`)
     const sizeBytes = batchLength + LOG_OVERHEAD_BYTES
     if (sizeBytes > remaining) return this.halt('torn', position, `batch of ${sizeBytes} bytes extends past the ${remaining} bytes left`)
     if (sizeBytes > BATCH_BYTES_MAX) return this.halt('corrupt', position, `batch of ${sizeBytes} bytes exceeds ${BATCH_BYTES_MAX}`)
-    const magic = this.buf.readInt8(at + MAGIC_POS)
+    const magic = this.view.readInt8(at + MAGIC_POS)
     if (magic !== MAGIC_V2) return this.halt('corrupt', position, `magic ${magic} is not ${MAGIC_V2}`)
     if (sizeBytes < BATCH_HEADER_BYTES) return this.halt('corrupt', position, `batch of ${sizeBytes} bytes is shorter than its header`)
-    const baseOffset = readInt64(this.buf, at + BASE_OFFSET_POS)
-    const lastOffsetDelta = this.buf.readInt32BE(at + LAST_OFFSET_DELTA_POS)
+    const baseOffset = readInt64(this.view, at + BASE_OFFSET_POS)
+    const lastOffsetDelta = this.view.readInt32BE(at + LAST_OFFSET_DELTA_POS)
     if (!Number.isSafeInteger(baseOffset) || baseOffset < 0 || lastOffsetDelta < 0) {
       return this.halt('corrupt', position, `base offset ${baseOffset} / lastOffsetDelta ${lastOffsetDelta} out of range`)
     }
@@ -127,7 +145,7 @@ export class BatchScanner {
       lastOffset: baseOffset + lastOffsetDelta,
       position,
       sizeBytes,
-      maxTimestamp: readInt64(this.buf, at + MAX_TIMESTAMP_POS),
+      maxTimestamp: readInt64(this.view, at + MAX_TIMESTAMP_POS),
     }
     this.current = batch
     if (this.verifyCrc) {
@@ -142,9 +160,9 @@ export class BatchScanner {
   batchBytes(): Buffer {
     const batch = this.current
     if (batch === null) throw new Error('batchBytes() called with no current batch')
-    if (batch.sizeBytes <= this.buf.length) {
+    if (batch.sizeBytes <= this.bufCapacity || this.isMapped(batch.position, batch.sizeBytes)) {
       const at = this.ensureBuffered(batch.position, batch.sizeBytes)
-      return this.buf.subarray(at, at + batch.sizeBytes)
+      return this.view.subarray(at, at + batch.sizeBytes)
     }
     // Larger than the scan buffer: one read of its own (bounded by BATCH_BYTES_MAX).
     const bytes = Buffer.allocUnsafe(batch.sizeBytes)
@@ -158,19 +176,33 @@ export class BatchScanner {
     return null
   }
 
-  /** Makes [position, position + length) present in the scan buffer; returns its index there. */
+  private isMapped(position: number, length: number): boolean {
+    return this.mapped !== null && position + length <= this.mapped.length
+  }
+
+  /** Makes [position, position + length) readable in `view` (the mapping, else the scan buffer); returns its index there. */
   private ensureBuffered(position: number, length: number): number {
-    if (position >= this.bufStart && position + length <= this.bufStart + this.bufLength) return position - this.bufStart
+    if (this.isMapped(position, length)) {
+      this.view = this.mapped!
+      return position
+    }
+    if (this.buf !== null && position >= this.bufStart && position + length <= this.bufStart + this.bufLength) {
+      this.view = this.buf
+      return position - this.bufStart
+    }
+    this.buf ??= Buffer.allocUnsafe(this.bufCapacity)
     const want = Math.min(Math.max(length, this.nextReadBytes), this.endPosition - position)
-    this.nextReadBytes = this.buf.length
+    this.nextReadBytes = this.bufCapacity
     this.readFully(this.buf, want, position)
+    this.view = this.buf
     this.bufStart = position
     this.bufLength = want
     return 0
   }
 
   private readFully(target: Buffer, length: number, position: number): void {
-    const read = this.fs.pread(this.fd, target, length, position)
+    const fd = typeof this.fd === 'number' ? this.fd : this.fd()
+    const read = this.fs.pread(fd, target, length, position)
     // The range was sized from the file's length: a short read means the file shrank under us.
     if (read !== length) {
       throw new SeglogError('STORAGE_ERROR', `${this.path}: short read, ${read} of ${length} bytes at position ${position}`)

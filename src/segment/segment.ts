@@ -12,13 +12,27 @@
  *
  * Active vs sealed:
  * - active (created, or opened with `sealed: false`): indexes loaded and checked at open and kept
- *   in memory; appends allowed; reads copy with pread — the active `.log` is never mapped, because
- *   a short write truncates it and a truncated mapping faults (SIGBUS) on access.
+ *   in memory, descriptors kept open; appends allowed.
  * - sealed (after `onBecomeInactive`, or opened with `sealed: true`): read-only. Indexes and the
  *   end offset are loaded on first use (Kafka's lazy indexes, KAFKA-7283), so opening many old
- *   segments costs one open and one fstat each. Reads are views of one mapping of the whole
- *   `.log` on the native binding (zero-copy), copies in the fallback. `truncateTo` makes a
- *   segment active again; the caller must know no view of the truncated range is still in use.
+ *   segments costs one open and one fstat each. `truncateTo` makes a segment active again; the
+ *   caller must know no view of the truncated range is still in use.
+ * Reads (log-view.ts) are views of a read-only mapping of the `.log` on the native binding —
+ * active segments included, up to their logical size at the time of mapping (log-view.ts has the
+ * argument for why nothing ever truncates below it) — and pread copies of exactly the batches
+ * returned in the fallback. A read first finds the batch from the offset index's floor entry and
+ * a header scan (through the mapping when there is one), then returns whole batches up to
+ * maxBytes, stopping early at the batch holding `maxOffset` when the caller needs only a few
+ * records; CRCs are checked by the caller before records are decoded (reader.ts, send-to.ts).
+ *
+ * Resources of sealed segments (segment-cache.ts): given a SegmentCache, a sealed segment reports
+ * every use to it, and the cache may `release` it — close its `.log` descriptor, drop its mapping,
+ * its loaded index entries and its scan buffer. What it learned at load (next offset, logical
+ * size, largest timestamp, a damaged tail) stays: a few numbers. The next use reopens the `.log`
+ * (same path, through the FileSystem seam) and reloads the indexes, re-running their checks; an
+ * index that fails them is rebuilt from the log as at open. Buffers handed out before a release
+ * stay valid (a mapping lives until its last view is collected). An fdatasync in flight keeps
+ * its descriptor open until it completes. The active segment is never in the cache.
  *
  * Opening (`open`) checks the indexes against the `.log` (index-bounds.ts) and then scans batch
  * headers from the last index entry to the end of the file (about indexIntervalBytes plus one
@@ -50,17 +64,20 @@
  * Crash: the `.log` may end in a torn batch and the indexes may be ahead of or behind it; `open`
  * and `recover` handle both (see above).
  */
-import { BATCH_HEADER_BYTES, LOG_OVERHEAD_BYTES, NO_TIMESTAMP, baseOffsetAt } from '../format/batch-header.js'
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_POS, LOG_OVERHEAD_BYTES, NO_TIMESTAMP, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
 import { decodeBatch } from '../format/batch.js'
 import { SeglogError, assertSafeNonNegativeInteger, outOfRange } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
 import { OffsetIndex, type OffsetPosition } from '../index/offset-index.js'
-import { writeFullyAt } from '../index/positional-write.js'
+import { writeFullyAt } from '../io/positional-write.js'
+import type { OpenMode } from '../io/file.js'
 import { TimeIndex } from '../index/time-index.js'
 import { TransactionIndex, type AbortedTxn, type TxnIndexSearchResult } from '../index/txn-index.js'
 import { RELATIVE_OFFSET_MAX, SCAN_BUFFER_BYTES, SEGMENT_BYTES_MAX } from '../limits.js'
 import { BatchScanner, type BatchPosition, type ScanStop } from './batch-scanner.js'
 import { segmentFilePath, type SegmentFileKind, type TransientSuffix } from './file-names.js'
+import { LogView } from './log-view.js'
+import { openFile, type ReleasableSegment, type SegmentCache } from './segment-cache.js'
 import { findDamage, rebuildIndexes, type RebuildResult, type SegmentDamage } from './segment-rebuild.js'
 import { scanTail } from './segment-tail.js'
 
@@ -120,6 +137,11 @@ export interface SegmentReadOptions {
   maxPosition?: number
   /** Return the first batch even if it is larger than maxBytes (Kafka's minOneMessage). */
   minOneMessage?: boolean
+  /**
+   * Stop after the batch holding this offset: the caller needs nothing past it (a read of a few
+   * records), so no more bytes are fetched. Default: whole batches up to maxBytes.
+   */
+  maxOffset?: number
 }
 
 export interface IndexRebuildEvent {
@@ -139,6 +161,8 @@ export interface SegmentOpenOptions {
   transient?: TransientSuffix | null
   /** Told when an index is rebuilt from the log instead of trusted. */
   onIndexRebuild?: (event: IndexRebuildEvent) => void
+  /** The Log's bound on sealed segments' descriptors and memory (segment-cache.ts). Default none. */
+  cache?: SegmentCache | null
 }
 
 export interface RecoverOptions {
@@ -161,17 +185,26 @@ export interface RecoverResult {
   stop: ScanStop | null
 }
 
-export class Segment {
+export class Segment implements ReleasableSegment {
   private readonly offsetIndex: OffsetIndex
   private readonly timeIndex: TimeIndex
   private readonly txnIndex: TransactionIndex
   private readonly onIndexRebuild: ((event: IndexRebuildEvent) => void) | undefined
   private logPath: string
+  /** -1 while released by the cache (reopened on the next use). */
   private logFd: number
+  private readonly cache: SegmentCache | null
   private transient: TransientSuffix | null
   private logicalSizeBytes: number
   private fileSizeBytes: number
+  /** Next offset, logical size and tail state are known (they survive a release). */
   private loaded = false
+  /** Offset and time index entries are in memory (false again after a release). */
+  private indexesResident = false
+  /** fdatasyncs in flight on logFd: a release leaves the descriptor open until they finish. */
+  private syncsInFlight = 0
+  /** A release came while a sync was in flight: close the descriptor when the last one ends. */
+  private closeAfterSyncs = false
   private sealed: boolean
   private closed = false
   private endOffset: number
@@ -183,8 +216,7 @@ export class Segment {
   /** Max timestamp of the first batch (time-based roll); null = not read yet. */
   private rollingBasedTimestamp: number | null = null
   private createdMs: number
-  /** Whole-file mapping of a sealed segment (native binding only). */
-  private mapping: Buffer | null = null
+  private readonly logView: LogView
   private scanBuffer: Buffer | null = null
   /** First read of a header scan: an index floor entry is at most about one interval (plus a header) before the target. */
   private readonly lookupReadBytes: number
@@ -203,12 +235,15 @@ export class Segment {
     this.transient = options.transient ?? null
     this.logPath = this.filePath('log')
     this.logFd = logFd
+    this.cache = options.cache ?? null
     this.sealed = options.sealed
     this.createdMs = options.nowMs
     this.onIndexRebuild = options.onIndexRebuild
-    this.offsetIndex = new OffsetIndex(fs, this.filePath('index'), baseOffset, config.segmentIndexBytes)
-    this.timeIndex = new TimeIndex(fs, this.filePath('timeindex'), baseOffset, config.segmentIndexBytes)
-    this.txnIndex = new TransactionIndex(fs, this.filePath('txnindex'), baseOffset)
+    this.logView = new LogView(fs)
+    const openIndexFile = (filePath: string, mode: OpenMode): number => openFile(fs, filePath, mode, this.cache)
+    this.offsetIndex = new OffsetIndex(fs, this.filePath('index'), baseOffset, config.segmentIndexBytes, undefined, openIndexFile)
+    this.timeIndex = new TimeIndex(fs, this.filePath('timeindex'), baseOffset, config.segmentIndexBytes, undefined, openIndexFile)
+    this.txnIndex = new TransactionIndex(fs, this.filePath('txnindex'), baseOffset, openIndexFile)
     this.lookupReadBytes = Math.min(SCAN_BUFFER_BYTES, roundUpToPage(config.indexIntervalBytes + 2 * BATCH_HEADER_BYTES))
     this.fileSizeBytes = fs.size(logFd)
     this.logicalSizeBytes = this.fileSizeBytes
@@ -225,11 +260,11 @@ export class Segment {
     baseOffset: number,
     config: Readonly<SegmentConfig>,
     nowMs: number,
-    options: { transient?: TransientSuffix | null } = {},
+    options: { transient?: TransientSuffix | null; cache?: SegmentCache | null } = {},
   ): Segment {
     checkSegmentArgs(baseOffset, config)
     const logPath = segmentFilePath(dir, baseOffset, 'log', options.transient ?? null)
-    const fd = fs.open(logPath, 'createExclusive')
+    const fd = openFile(fs, logPath, 'createExclusive', options.cache ?? null)
     let segment: Segment | null = null
     try {
       if (config.preallocate === true) fs.fallocate(fd, 0, config.segmentBytes)
@@ -239,6 +274,7 @@ export class Segment {
       segment.timeIndex.create()
       segment.txnIndex.reset()
       segment.loaded = true
+      segment.indexesResident = true
       segment.maxTimestampKnown = true
       return segment
     } catch (err) {
@@ -265,14 +301,15 @@ export class Segment {
   ): Segment {
     checkSegmentArgs(baseOffset, config)
     const sealed = options.sealed ?? false
-    const fd = fs.open(segmentFilePath(dir, baseOffset, 'log', options.transient ?? null), 'readwrite')
+    const fd = openFile(fs, segmentFilePath(dir, baseOffset, 'log', options.transient ?? null), 'readwrite', options.cache ?? null)
     let segment: Segment | null = null
     try {
       segment = new Segment(fs, dir, baseOffset, config, fd, { ...options, sealed, nowMs: options.nowMs ?? Date.now() })
       if (segment.fileSizeBytes > SEGMENT_BYTES_MAX) {
         throw new SeglogError('CORRUPT_RECORD', `${segment.logPath}: ${segment.fileSizeBytes} bytes is more than a segment can hold (${SEGMENT_BYTES_MAX})`)
       }
-      if (!sealed) segment.ensureLoaded()
+      if (sealed) segment.markUsed()
+      else segment.ensureLoaded()
       return segment
     } catch (err) {
       if (segment !== null) segment.closeFiles()
@@ -286,10 +323,13 @@ export class Segment {
     return this.logPath
   }
 
-  /** The `.log` descriptor, for sendfile(2) (read-only use: never write or truncate through it). */
+  /**
+   * The `.log` descriptor, for sendfile(2) (read-only use: never write or truncate through it).
+   * Reopened if the cache released it; valid until the caller next yields to the event loop or
+   * uses another segment (either may release this one and close it).
+   */
   get fd(): number {
-    this.checkOpen()
-    return this.logFd
+    return this.logFdForIo()
   }
 
   get isSealed(): boolean {
@@ -334,25 +374,37 @@ export class Segment {
   }
 
   get offsetIndexEntries(): number {
-    this.ensureLoaded()
+    this.ensureIndexes()
     return this.offsetIndex.entries
   }
 
   get timeIndexEntries(): number {
-    this.ensureLoaded()
+    this.ensureIndexes()
     return this.timeIndex.entries
   }
 
   /** The offset index's last entry, or (baseOffset, 0). */
   get lastOffsetIndexEntry(): OffsetPosition {
-    this.ensureLoaded()
+    this.ensureIndexes()
     return this.offsetIndex.lastEntry
   }
 
   /** The time index's last entry, or (-1, baseOffset). */
   get lastTimeIndexEntry(): { timestamp: number; offset: number } {
-    this.ensureLoaded()
+    this.ensureIndexes()
     return this.timeIndex.lastEntry
+  }
+
+  /** Whether the descriptor is open now (false while released by the cache, or closed). */
+  get holdsDescriptor(): boolean {
+    return this.logFd >= 0
+  }
+
+  /** Bytes of memory the loaded index entries and the scan buffer take (what the cache counts). */
+  get residentBytes(): number {
+    return (
+      this.offsetIndex.residentBytes + this.timeIndex.residentBytes + this.txnIndex.residentBytes + (this.scanBuffer?.length ?? 0)
+    )
   }
 
   /** Whether `offset` fits this segment's 32-bit relative offsets. */
@@ -394,8 +446,9 @@ export class Segment {
     }
     this.discardTrailingBytes()
 
+    const fd = this.logFdForIo()
     try {
-      writeFullyAt(this.fs, this.logFd, this.logPath, chunk.buffers, chunk.sizeBytes, position)
+      writeFullyAt(this.fs, fd, this.logPath, chunk.buffers, chunk.sizeBytes, position)
     } catch (err) {
       // writeFullyAt truncated the file back to `position`.
       this.fileSizeBytes = Math.min(this.fileSizeBytes, position)
@@ -417,7 +470,7 @@ export class Segment {
         if (this.offsetIndex.entries > offsetEntries) this.offsetIndex.truncateTo(chunk.largestOffset)
         this.maxTimestamp = previous.maxTimestamp
         this.offsetOfMaxTimestamp = previous.offsetOfMaxTimestamp
-        this.fs.ftruncate(this.logFd, position)
+        this.fs.ftruncate(fd, position)
         this.fileSizeBytes = Math.min(this.fileSizeBytes, position)
         throw err
       }
@@ -496,29 +549,46 @@ export class Segment {
    * scan. Null when no batch in this segment reaches `offset`.
    */
   translateOffset(offset: number, startingPosition = 0): BatchPosition | null {
-    this.checkOpen()
-    this.ensureLoaded()
+    this.ensureIndexes()
     const from = Math.max(this.offsetIndex.lookup(offset).position, startingPosition)
-    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes))) if (batch.lastOffset >= offset) return batch
-    return null
+    const fd = this.logFdForIo()
+    return this.seek(this.scanner(from, this.logicalSizeBytes, false, this.logView.prefix(fd, this.logicalSizeBytes)), offset)
   }
 
   /**
    * Whole batches from the one holding `offset` (or the next one after a gap), at most `maxBytes`
-   * (at least the first batch with `minOneMessage`), never at or past `maxPosition`. Null when the
-   * segment has nothing at or after `offset`.
+   * (at least the first batch with `minOneMessage`), never at or past `maxPosition`, none after
+   * the one holding `maxOffset`. Null when the segment has nothing at or after `offset`. The bytes
+   * are a view of the mapping (native) or a copy of exactly those batches.
    */
   read(offset: number, maxBytes: number, options: SegmentReadOptions = {}): SegmentRead | null {
     assertSafeNonNegativeInteger('maxBytes', maxBytes)
-    const start = this.translateOffset(offset)
+    this.ensureIndexes()
+    const fd = this.logFdForIo()
+    const logicalEnd = this.logicalSizeBytes
+    const mapped = this.logView.prefix(fd, logicalEnd)
+    const scanner = this.scanner(this.offsetIndex.lookup(offset).position, logicalEnd, false, mapped)
+    const start = this.seek(scanner, offset)
     if (start === null) return null
-    const maxPosition = Math.min(options.maxPosition ?? this.logicalSizeBytes, this.logicalSizeBytes)
+    const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
     const limit = options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes
-    const length = Math.min(maxPosition - start.position, limit)
-    const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: Buffer.alloc(0) }
-    if (length <= 0) return result
-    const bytes = this.readRange(start.position, length)
-    result.bytes = bytes.subarray(0, wholeBatchesLength(bytes))
+    const rangeEnd = Math.min(maxPosition, start.position + limit)
+    const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER
+    const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY }
+    if (rangeEnd <= start.position) return result
+    let end: number
+    if (mapped !== null && rangeEnd <= mapped.length) {
+      end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset)
+    } else if (options.maxOffset !== undefined) {
+      // Copying: learn where the wanted batches end from their headers, then copy only those.
+      end = scanWholeBatchesEnd(scanner, start, rangeEnd, maxOffset)
+    } else {
+      // Copying a bulk read: one pread of the range, trimmed to whole batches.
+      const bytes = this.logView.bytes(fd, this.logPath, mapped, start.position, rangeEnd - start.position)
+      result.bytes = bytes.subarray(0, wholeBatchesEnd(bytes, start.position, start.position, rangeEnd, maxOffset) - start.position)
+      return result
+    }
+    if (end > start.position) result.bytes = this.logView.bytes(fd, this.logPath, mapped, start.position, end - start.position)
     return result
   }
 
@@ -532,11 +602,14 @@ export class Segment {
     this.checkOpen()
     // Cross-checks the time index against the log before trusting its entries.
     this.ensureMaxTimestamp()
+    this.ensureIndexes()
     const floor = this.timeIndex.lookup(timestamp)
     const from = this.offsetIndex.lookup(Math.max(floor.offset, startingOffset)).position
-    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes))) {
+    const fd = this.logFdForIo()
+    const mapped = this.logView.prefix(fd, this.logicalSizeBytes)
+    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes, false, mapped))) {
       if (batch.maxTimestamp < timestamp || batch.lastOffset < startingOffset) continue
-      const decoded = decodeBatch(this.readRange(batch.position, batch.sizeBytes), 0)
+      const decoded = decodeBatch(this.logView.bytes(fd, this.logPath, mapped, batch.position, batch.sizeBytes), 0)
       for (const record of decoded.records) {
         if (record.timestamp >= timestamp && record.offset >= startingOffset) return { offset: record.offset, timestamp: record.timestamp }
       }
@@ -552,24 +625,38 @@ export class Segment {
   *batches(fromPosition = 0): Generator<BatchPosition> {
     this.checkOpen()
     this.ensureLoaded()
-    yield* this.walk(this.scanner(fromPosition, this.logicalSizeBytes, false, Buffer.allocUnsafe(SCAN_BUFFER_BYTES)))
+    // Lives across yields, when another segment's use may release this one: the descriptor is
+    // asked for at every read.
+    const scanner = new BatchScanner({
+      fs: this.fs,
+      fd: () => this.logFdForIo(),
+      path: this.logPath,
+      fromPosition,
+      endPosition: this.logicalSizeBytes,
+      buffer: Buffer.allocUnsafe(SCAN_BUFFER_BYTES),
+    })
+    yield* this.walk(scanner)
   }
 
   /** First index entry at or past `startPosition + fetchSizeBytes` (read_committed upper bound). */
   fetchUpperBoundOffset(startPosition: number, fetchSizeBytes: number): OffsetPosition | null {
-    this.ensureLoaded()
+    this.ensureIndexes()
     return this.offsetIndex.fetchUpperBoundOffset(startPosition, fetchSizeBytes)
   }
 
   /** Aborted transactions overlapping [fetchOffset, upperBoundOffset) (txn-index.ts). */
   collectAbortedTxns(fetchOffset: number, upperBoundOffset: number): TxnIndexSearchResult {
     this.checkOpen()
-    return this.txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset)
+    const result = this.txnIndex.collectAbortedTxns(fetchOffset, upperBoundOffset)
+    this.markUsed()
+    return result
   }
 
   allAbortedTxns(): AbortedTxn[] {
     this.checkOpen()
-    return this.txnIndex.allAbortedTxns()
+    const all = this.txnIndex.allAbortedTxns()
+    this.markUsed()
+    return all
   }
 
   /** Records an aborted transaction whose ABORT marker was appended to this segment. */
@@ -583,13 +670,13 @@ export class Segment {
    * indexes match the log and `invalidTail` is null. Run it before reading: it truncates the file.
    */
   recover(options: RecoverOptions = {}): RecoverResult {
-    this.checkOpen()
-    const fileSizeBefore = this.fs.size(this.logFd)
+    const fd = this.logFdForIo()
+    const fileSizeBefore = this.fs.size(fd)
     this.fileSizeBytes = fileSizeBefore
     const rebuilt = this.rebuildFromLog({ txnState: options.openTxns ?? new Map(), onBatch: options.onBatch })
     const validBytes = rebuilt.stop.position
-    this.mapping = null
-    if (fileSizeBefore > validBytes) this.fs.ftruncate(this.logFd, validBytes)
+    this.logView.drop()
+    if (fileSizeBefore > validBytes) this.fs.ftruncate(fd, validBytes)
     this.fileSizeBytes = validBytes
     this.tailIsClean = true
     this.invalidTailStop = null
@@ -608,19 +695,21 @@ export class Segment {
    * segment restarts its roll clock at `nowMs`. The segment becomes active.
    */
   truncateTo(offset: number, nowMs = Date.now()): number {
-    this.checkOpen()
-    this.ensureLoaded()
+    this.ensureIndexes()
     const first = this.translateOffset(offset)
+    const fd = this.logFdForIo()
+    // Active from here on: out of the cache, which must never release it.
+    this.sealed = false
+    this.cache?.forget(this)
     // Cut the indexes at the first removed offset: entries inside the removed batch go too.
     const cutOffset = first === null ? offset : Math.min(offset, first.baseOffset)
     this.offsetIndex.truncateTo(cutOffset)
     this.timeIndex.truncateTo(cutOffset)
     this.txnIndex.truncateTo(cutOffset)
-    this.sealed = false
-    this.mapping = null
+    this.logView.drop()
     const newSize = first === null ? this.logicalSizeBytes : first.position
     const removed = this.logicalSizeBytes - newSize
-    if (this.fileSizeBytes > newSize) this.fs.ftruncate(this.logFd, newSize)
+    if (this.fileSizeBytes > newSize) this.fs.ftruncate(fd, newSize)
     this.fileSizeBytes = newSize
     this.logicalSizeBytes = newSize
     this.rollingBasedTimestamp = null
@@ -643,6 +732,7 @@ export class Segment {
     this.timeIndex.seal()
     this.txnIndex.close()
     this.sealed = true
+    this.markUsed()
   }
 
   /**
@@ -651,25 +741,56 @@ export class Segment {
    * the recovery point, where damage is corruption of acknowledged data rather than a torn tail.
    */
   validate(upToOffset = Number.MAX_SAFE_INTEGER): SegmentDamage | null {
-    this.checkOpen()
-    return findDamage(this.scanner(0, this.fs.size(this.logFd), true), this.baseOffset, upToOffset)
+    const fd = this.logFdForIo()
+    return findDamage(this.scanner(0, this.fs.size(fd), true), this.baseOffset, upToOffset)
   }
 
-  /** fdatasync of the `.log` only: what group commit needs (indexes are rebuilt from the log). */
+  /**
+   * fdatasync of the `.log` only: what group commit needs (indexes are rebuilt from the log). A
+   * sealed segment released since it was written reopens its `.log`: fdatasync acts on the file,
+   * not the descriptor, and Linux (≥ 4.16) reports a writeback error nobody has seen yet to a
+   * descriptor opened after it.
+   */
   async flushLog(): Promise<void> {
-    this.checkOpen()
-    await this.fs.fdatasync(this.logFd)
+    const fd = this.logFdForIo()
+    this.syncsInFlight++
+    try {
+      await this.fs.fdatasync(fd)
+    } finally {
+      this.syncEnded()
+    }
   }
 
   /** fdatasync of the `.log` and of every index written through this segment. */
   async flush(): Promise<void> {
-    this.checkOpen()
-    await Promise.all([
-      this.fs.fdatasync(this.logFd),
-      this.offsetIndex.flush(),
-      this.timeIndex.flush(),
-      this.txnIndex.flush(),
-    ])
+    const fd = this.logFdForIo()
+    this.syncsInFlight++
+    try {
+      await Promise.all([this.fs.fdatasync(fd), this.offsetIndex.flush(), this.timeIndex.flush(), this.txnIndex.flush()])
+    } finally {
+      this.syncEnded()
+    }
+  }
+
+  /**
+   * Called by the cache (segment-cache.ts) when this sealed segment is the least recently used
+   * one over a bound: closes the `.log` descriptor (once no fdatasync is in flight on it), drops
+   * the mapping, the loaded index entries and the scan buffer. The next use reopens and reloads
+   * them. Never throws: it runs inside another segment's use.
+   */
+  release(): void {
+    if (this.closed || !this.sealed) return
+    this.logView.drop()
+    this.scanBuffer = null
+    // Sealed indexes have no pending entries and no descriptor: unloading writes nothing.
+    if (this.indexesResident) {
+      this.offsetIndex.unload()
+      this.timeIndex.unload()
+      this.indexesResident = false
+    }
+    this.txnIndex.unload()
+    if (this.syncsInFlight > 0) this.closeAfterSyncs = true
+    else this.closeReleasedFd()
   }
 
   /**
@@ -678,6 +799,7 @@ export class Segment {
    */
   close(): void {
     if (this.closed) return
+    this.cache?.forget(this)
     try {
       if (this.loaded && !this.sealed) {
         this.appendTimeIndexEntry(true)
@@ -691,14 +813,16 @@ export class Segment {
   /** Closes the segment and unlinks its files (missing ones are fine). */
   closeAndDelete(): void {
     // Pending index entries are dropped, not written: a full disk must not stop a deletion.
-    const wasOpen = !this.closed
+    const fd = this.closed ? -1 : this.logFd
     this.closed = true
-    this.mapping = null
+    this.logFd = -1
+    this.cache?.forget(this)
+    this.logView.drop()
     runAll([
       () => this.offsetIndex.deleteIfExists(),
       () => this.timeIndex.deleteIfExists(),
       () => this.txnIndex.deleteIfExists(),
-      () => wasOpen && this.fs.close(this.logFd),
+      () => fd >= 0 && this.fs.close(fd),
       () => this.fs.exists(this.logPath) && this.fs.unlink(this.logPath),
     ])
   }
@@ -730,6 +854,34 @@ export class Segment {
       this.rebuildAndReport(err)
     }
     this.loaded = true
+    this.markUsed()
+  }
+
+  /**
+   * The offset and time index entries in memory: loaded at the first load, reloaded (and checked
+   * against what the first load learned) after a release; an index that fails its checks is
+   * rebuilt from the log, as at open.
+   */
+  private ensureIndexes(): void {
+    if (this.indexesResident) {
+      this.markUsed()
+      return
+    }
+    if (!this.loaded) {
+      this.ensureLoaded()
+      return
+    }
+    this.checkOpen()
+    const bounds = { logSizeBytes: this.logicalSizeBytes, lastOffset: this.endOffset - 1 }
+    try {
+      this.offsetIndex.load(bounds)
+      this.timeIndex.load(bounds)
+      this.indexesResident = true
+    } catch (err) {
+      if (!(err instanceof SeglogError) || err.code !== 'CORRUPT_INDEX') throw err
+      this.rebuildAndReport(err)
+    }
+    this.markUsed()
   }
 
   /** Loads and checks the offset and time indexes, then learns the tail from a bounded scan. */
@@ -750,6 +902,7 @@ export class Segment {
       this.offsetIndex.seal()
       this.timeIndex.seal()
     }
+    this.indexesResident = true
   }
 
   /**
@@ -784,6 +937,7 @@ export class Segment {
   private ensureMaxTimestamp(): void {
     this.ensureLoaded()
     if (this.maxTimestampKnown) return
+    this.ensureIndexes()
     const lastTimeEntry = this.timeIndex.entries > 0 ? this.timeIndex.lastEntry : null
     const from = lastTimeEntry === null ? 0 : this.offsetIndex.lookup(lastTimeEntry.offset).position
     try {
@@ -817,7 +971,7 @@ export class Segment {
   private isPreallocatedZeros(position: number): boolean {
     if (this.config.preallocate !== true) return false
     const header = Buffer.alloc(LOG_OVERHEAD_BYTES)
-    const read = this.fs.pread(this.logFd, header, LOG_OVERHEAD_BYTES, position)
+    const read = this.fs.pread(this.logFdForIo(), header, LOG_OVERHEAD_BYTES, position)
     return header.subarray(0, read).every((byte) => byte === 0)
   }
 
@@ -866,6 +1020,7 @@ export class Segment {
       this.timeIndex.seal()
     }
     this.loaded = true
+    this.indexesResident = true
     return rebuilt
   }
 
@@ -876,26 +1031,42 @@ export class Segment {
   }
 
   /**
-   * A scanner over the shared scan buffer. Only for scans that run to completion inside one
-   * synchronous call (they never interleave); `batches()` gives its callers a buffer of their own.
+   * A scanner over the segment's scan buffer, or over `mapped` where that covers the range (then
+   * no scan buffer is needed). Only for scans that run to completion inside one synchronous call
+   * (they never interleave, and no other segment is used meanwhile, so the descriptor stays open);
+   * `batches()` makes its own.
    */
-  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, buffer?: Buffer): BatchScanner {
-    this.scanBuffer ??= Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, mapped: Buffer | null = null): BatchScanner {
+    const covered = mapped !== null && endPosition <= mapped.length
+    if (!covered) this.scanBuffer ??= Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
     return new BatchScanner({
       fs: this.fs,
-      fd: this.logFd,
+      fd: this.logFdForIo(),
       path: this.logPath,
       fromPosition,
       endPosition,
-      buffer: buffer ?? this.scanBuffer,
+      buffer: covered ? undefined : this.scanBuffer!,
       verifyCrc,
       firstReadBytes: verifyCrc ? SCAN_BUFFER_BYTES : this.lookupReadBytes,
+      mapped,
     })
+  }
+
+  /** The first batch from `scanner` whose last offset is ≥ `offset`, or null; CORRUPT_RECORD on a bad header. */
+  private seek(scanner: BatchScanner, offset: number): BatchPosition | null {
+    for (let batch = scanner.next(); batch !== null; batch = scanner.next()) if (batch.lastOffset >= offset) return batch
+    this.checkScanEnd(scanner)
+    return null
   }
 
   /** Batches from `fromPosition` to the logical end through `scanner`; CORRUPT_RECORD on a bad header. */
   private *walk(scanner: BatchScanner): Generator<BatchPosition> {
     for (let batch = scanner.next(); batch !== null; batch = scanner.next()) yield batch
+    this.checkScanEnd(scanner)
+  }
+
+  /** A scan within the logical size must end exactly at its end: anything else is CORRUPT_RECORD. */
+  private checkScanEnd(scanner: BatchScanner): void {
     const stop = scanner.stop!
     if (stop.reason !== 'end') {
       throw new SeglogError(
@@ -905,19 +1076,47 @@ export class Segment {
     }
   }
 
-  /** [position, position + length) of the logical `.log`: a view of the mapping when sealed on native, else a copy. */
-  private readRange(position: number, length: number): Buffer {
-    if (this.sealed && this.fs.binding.kind === 'native') {
-      this.mapping ??= this.fs.mapFile(this.logFd, 0, this.logicalSizeBytes)
-      return this.mapping.subarray(position, position + length)
+  /**
+   * The `.log` descriptor for I/O now: checks the segment is open, reopens a descriptor the cache
+   * released, and reports the use to the cache.
+   */
+  private logFdForIo(): number {
+    this.checkOpen()
+    if (this.logFd < 0) this.logFd = openFile(this.fs, this.logPath, 'readwrite', this.cache, this)
+    this.markUsed()
+    return this.logFd
+  }
+
+  /** A sealed segment was used: the cache moves it to the most recently used end (and counts its memory). */
+  private markUsed(): void {
+    if (!this.sealed || this.cache === null) return
+    // Back in the cache, which accounts for the descriptor again: a deferred close is off.
+    this.closeAfterSyncs = false
+    this.cache.touch(this, this.residentBytes)
+  }
+
+  private syncEnded(): void {
+    this.syncsInFlight--
+    if (this.syncsInFlight > 0 || !this.closeAfterSyncs) return
+    this.closeAfterSyncs = false
+    this.closeReleasedFd()
+  }
+
+  /**
+   * Closes a released descriptor. A close error is ignored: the descriptor of a sealed segment was
+   * only read since it sealed (its writes were fdatasynced by the roll, or by a flush that
+   * reopens the file), Linux frees the descriptor whatever close returns, and writeback errors
+   * reach fdatasync, not close. Throwing here would fail an unrelated segment's read.
+   */
+  private closeReleasedFd(): void {
+    const fd = this.logFd
+    if (fd < 0) return
+    this.logFd = -1
+    try {
+      this.fs.close(fd)
+    } catch {
+      // See above.
     }
-    if (this.sealed) return this.fs.mapFile(this.logFd, position, length)
-    const bytes = Buffer.allocUnsafe(length)
-    const read = this.fs.pread(this.logFd, bytes, length, position)
-    if (read !== length) {
-      throw new SeglogError('STORAGE_ERROR', `${this.logPath}: short read, ${read} of ${length} bytes at position ${position}`)
-    }
-    return bytes
   }
 
   private firstBatchTimestamp(): number {
@@ -938,11 +1137,12 @@ export class Segment {
   /** Cuts bytes past the logical end before the first append over them (see the header). */
   private discardTrailingBytes(): void {
     if (this.tailIsClean) return
-    this.mapping = null
-    this.fs.ftruncate(this.logFd, this.logicalSizeBytes)
+    // Cuts at the logical end: a mapping never reaches past it (log-view.ts), so it stays valid.
+    const fd = this.logFdForIo()
+    this.fs.ftruncate(fd, this.logicalSizeBytes)
     this.fileSizeBytes = this.logicalSizeBytes
     if (this.config.preallocate === true && this.logicalSizeBytes < this.config.segmentBytes) {
-      this.fs.fallocate(this.logFd, this.logicalSizeBytes, this.config.segmentBytes - this.logicalSizeBytes)
+      this.fs.fallocate(fd, this.logicalSizeBytes, this.config.segmentBytes - this.logicalSizeBytes)
       this.fileSizeBytes = this.config.segmentBytes
     }
     this.tailIsClean = true
@@ -951,7 +1151,7 @@ export class Segment {
 
   private trimPreallocated(): void {
     if (this.config.preallocate !== true || this.fileSizeBytes <= this.logicalSizeBytes) return
-    this.fs.ftruncate(this.logFd, this.logicalSizeBytes)
+    this.fs.ftruncate(this.logFdForIo(), this.logicalSizeBytes)
     this.fileSizeBytes = this.logicalSizeBytes
   }
 
@@ -968,8 +1168,11 @@ export class Segment {
   private closeFiles(): void {
     if (this.closed) return
     this.closed = true
-    this.mapping = null
-    runAll([() => this.offsetIndex.close(), () => this.timeIndex.close(), () => this.txnIndex.close(), () => this.fs.close(this.logFd)])
+    this.cache?.forget(this)
+    this.logView.drop()
+    const fd = this.logFd
+    this.logFd = -1
+    runAll([() => this.offsetIndex.close(), () => this.timeIndex.close(), () => this.txnIndex.close(), () => fd >= 0 && this.fs.close(fd)])
   }
 }
 
@@ -997,13 +1200,36 @@ function roundUpToPage(bytes: number): number {
   return Math.ceil(bytes / PAGE_BYTES) * PAGE_BYTES
 }
 
-/** Length of the whole batches at the start of `bytes` (a read may end mid-batch). */
-function wholeBatchesLength(bytes: Buffer): number {
-  let end = 0
-  while (end + 12 <= bytes.length) {
-    const size = bytes.readInt32BE(end + 8) + 12
-    if (size < 12 || end + size > bytes.length) break
+const EMPTY = Buffer.alloc(0)
+
+/**
+ * End position of the whole batches from position `from` up to `to` (a read may end mid-batch),
+ * stopping after the first one whose last offset reaches `maxOffset`. `buf` holds the file from
+ * position `bufStart` on, at least up to `to`. A header too damaged to size its batch ends the
+ * run; the next read starting there reports it.
+ */
+function wholeBatchesEnd(buf: Buffer, bufStart: number, from: number, to: number, maxOffset: number): number {
+  let end = from
+  while (end + BATCH_HEADER_BYTES <= to) {
+    const at = end - bufStart
+    const size = buf.readInt32BE(at + BATCH_LENGTH_POS) + LOG_OVERHEAD_BYTES
+    if (size < BATCH_HEADER_BYTES || end + size > to) break
     end += size
+    if (lastOffsetAt(buf, at) >= maxOffset) break
+  }
+  return end
+}
+
+/**
+ * `wholeBatchesEnd` by header scan, for a read that copies: `scanner` has just returned `first`;
+ * later headers are read only while the run has not reached `maxOffset`.
+ */
+function scanWholeBatchesEnd(scanner: BatchScanner, first: BatchPosition, to: number, maxOffset: number): number {
+  let end = first.position
+  for (let batch: BatchPosition | null = first; batch !== null; batch = scanner.next()) {
+    if (batch.position + batch.sizeBytes > to) break
+    end = batch.position + batch.sizeBytes
+    if (batch.lastOffset >= maxOffset) break
   }
   return end
 }

@@ -14,7 +14,7 @@
  * (recovery truncates torn tails on the next open).
  */
 import { SeglogError } from '../errors.js'
-import type { FileSystem } from '../io/file.js'
+import type { FileSystem } from './file.js'
 
 const DISK_FULL_ERRNOS = new Set(['ENOSPC', 'EDQUOT'])
 
