@@ -42,6 +42,7 @@ import { fallbackBinding, nativeBinding, nativeLoadError } from './native/load.j
 import { DEFAULT_TOPIC_CONFIG, resolveTopicConfig, type TopicConfig } from './options.js'
 import { Partition, type LogContext } from './partition/partition.js'
 import { PartitionLog, type PartitionRecoveryReport } from './partition/partition-log.js'
+import { SegmentCache } from './segment/segment-cache.js'
 
 export const CLEAN_SHUTDOWN_FILE_NAME = '.clean-shutdown'
 
@@ -132,6 +133,8 @@ export class Log extends EventEmitter {
     private readonly defaults: Readonly<TopicConfig>,
     private readonly options: LogOptions,
     recovery: RecoveryReport,
+    /** Bounds the descriptors and memory of sealed segments across every partition (segment-cache.ts). */
+    private readonly segmentCache: SegmentCache,
   ) {
     super()
     this.recovery = recovery
@@ -166,6 +169,7 @@ export class Log extends EventEmitter {
       await fs.fsyncDir(joinPath(dir, '..'))
     }
     const lock = DirLock.acquire(fs, dir)
+    const segmentCache = new SegmentCache()
     const partitions = new Map<string, { meta: TopicMetadata; logs: { log: PartitionLog; report: PartitionRecoveryReport }[] }>()
     try {
       // A directory without FORMAT is new: there is nothing to recover.
@@ -195,6 +199,7 @@ export class Log extends EventEmitter {
               cleanShutdown,
               repair: options.repair === true,
               nowMs,
+              segmentCache,
             }),
           )
         }
@@ -208,7 +213,7 @@ export class Log extends EventEmitter {
           }
         })
       }
-      const log = new Log(dir, fs, lock, defaults, options, report)
+      const log = new Log(dir, fs, lock, defaults, options, report, segmentCache)
       for (const { meta, logs } of partitions.values()) {
         log.topicsByName.set(meta.name, {
           meta,
@@ -485,6 +490,7 @@ export class Log extends EventEmitter {
           cleanShutdown: true,
           repair: false,
           nowMs: this.ctx.now(),
+          segmentCache: this.segmentCache,
         })
         logs.push(log)
       }

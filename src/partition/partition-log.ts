@@ -29,6 +29,7 @@ import { parseSegmentFileName } from '../segment/file-names.js'
 import { hasValidBatchAfter } from './tail-damage.js'
 import { hasTestBug } from '../test-bugs.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
+import type { SegmentCache } from '../segment/segment-cache.js'
 
 export interface PartitionLoadOptions {
   /** Everything below this offset was fsynced and validated (checkpoint); null = unknown. */
@@ -38,6 +39,8 @@ export interface PartitionLoadOptions {
   cleanShutdown: boolean
   repair: boolean
   nowMs: number
+  /** The Log's bound on sealed segments' descriptors and memory (segment-cache.ts). Default none. */
+  segmentCache?: SegmentCache | null
 }
 
 export interface PartitionRecoveryReport {
@@ -79,6 +82,7 @@ export class PartitionLog {
     segments: Segment[],
     logStartOffset: number,
     recoveryPoint: number,
+    private readonly segmentCache: SegmentCache | null,
   ) {
     this.segmentConfig = segmentConfigOf(config)
     this.segments = segments
@@ -130,15 +134,15 @@ export class PartitionLog {
     try {
       for (let i = 0; i < bases.length; i++) {
         const sealed = i < bases.length - 1
-        segments.push(Segment.open(fs, dir, bases[i]!, segmentConfig, { sealed, nowMs: options.nowMs, onIndexRebuild }))
+        segments.push(Segment.open(fs, dir, bases[i]!, segmentConfig, { sealed, nowMs: options.nowMs, onIndexRebuild, cache: options.segmentCache }))
       }
       let logStartOffset = Math.max(options.logStartOffset ?? 0, segments[0]?.baseOffset ?? 0)
       if (segments.length === 0) {
-        segments.push(Segment.create(fs, dir, logStartOffset, segmentConfig, options.nowMs))
+        segments.push(Segment.create(fs, dir, logStartOffset, segmentConfig, options.nowMs, { cache: options.segmentCache }))
         await fs.fsyncDir(dir)
         if (createdDir) await fs.fsyncDir(joinPath(dir, '..'))
       }
-      const log = new PartitionLog(fs, dir, config, segments, logStartOffset, 0)
+      const log = new PartitionLog(fs, dir, config, segments, logStartOffset, 0, options.segmentCache ?? null)
       if (!options.cleanShutdown) await log.recover(options, report)
       // Dead segments wholly below the checkpointed start go first: their damage is irrelevant.
       await log.deleteSegmentsBelowLogStart()
@@ -270,7 +274,7 @@ export class PartitionLog {
       this.dirty.delete(old)
     }
     if (old.sizeBytes === 0 && old.baseOffset === baseOffset) return old // nothing to roll away from
-    const segment = Segment.create(this.fs, this.dir, baseOffset, this.segmentConfig, nowMs)
+    const segment = Segment.create(this.fs, this.dir, baseOffset, this.segmentConfig, nowMs, { cache: this.segmentCache })
     old.onBecomeInactive()
     this.segments.push(segment)
     if (durable) await this.fs.fsyncDir(this.dir)
@@ -341,7 +345,7 @@ export class PartitionLog {
   private async replaceAllWithEmptySegmentAt(offset: number, nowMs: number): Promise<void> {
     const old = this.segments.splice(0)
     for (const segment of old) segment.closeAndDelete()
-    this.segments.push(Segment.create(this.fs, this.dir, offset, this.segmentConfig, nowMs))
+    this.segments.push(Segment.create(this.fs, this.dir, offset, this.segmentConfig, nowMs, { cache: this.segmentCache }))
     await this.fs.fsyncDir(this.dir)
   }
 
