@@ -124,12 +124,13 @@ export function openFile(fs: FileSystem, filePath: string, mode: OpenMode, cache
     return fs.open(filePath, mode)
   } catch (err) {
     if (!isDescriptorExhaustion(err)) throw err
-    if (cache === null || !cache.releaseLeastRecentlyUsed(except)) throw exhausted(filePath, err, cache)
+    if (cache === null) throw exhausted(filePath, err, 'no segment cache to release a descriptor from')
+    if (!cache.releaseLeastRecentlyUsed(except)) throw exhausted(filePath, err, 'no other sealed segment holds one to release')
   }
   try {
     return fs.open(filePath, mode)
   } catch (err) {
-    if (isDescriptorExhaustion(err)) throw exhausted(filePath, err, cache)
+    if (isDescriptorExhaustion(err)) throw exhausted(filePath, err, `still after releasing a sealed segment, ${cache.residentSegments} left`)
     throw err
   }
 }
@@ -139,10 +140,9 @@ function isDescriptorExhaustion(err: unknown): boolean {
   return code !== undefined && DESCRIPTOR_EXHAUSTION.has(code)
 }
 
-function exhausted(filePath: string, err: unknown, cache: SegmentCache | null): SeglogError {
+function exhausted(filePath: string, err: unknown, detail: string): SeglogError {
   const code = (err as NodeJS.ErrnoException).code
-  const held = cache === null ? 'no segment cache to release from' : `${cache.residentSegments} sealed segments still resident after releasing one`
-  return new SeglogError('STORAGE_ERROR', `${filePath}: cannot open, out of file descriptors (${code}; ${held})`, { cause: err })
+  return new SeglogError('STORAGE_ERROR', `${filePath}: cannot open, out of file descriptors (${code}: ${detail})`, { cause: err })
 }
 
 function positiveInteger(name: string, value: number): number {
