@@ -21,6 +21,7 @@ import { distUrl } from '../helpers/dist.js'
 import { findLedgerViolations, type AckedBatch } from '../helpers/ledger-check.js'
 import { spawnNode, type LineChild } from '../helpers/line-child.js'
 import { readWholePartition } from '../helpers/partition-snapshot.js'
+import { reportReliability } from '../helpers/reliability-report.js'
 import { randomInt, seedFromEnv, seededRandom } from '../helpers/seeded-random.mjs'
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dirs.js'
 
@@ -113,6 +114,15 @@ describe('kill -9 loop', () => {
       const nextRandom = seededRandom(SEED)
       const acked: AckedBatch[] = []
       const stats: LoopStats = { logStartOffset: 0, ackedBatches: 0, recoveriesThatTruncated: 0, truncatedBytes: 0, highWatermark: 0 }
+      // The summary line and the reliability report line (scripts/reliability.mjs); a failed
+      // iteration is one violation.
+      const report = (survived: number, violations: number) =>
+        reportReliability(
+          `kill loop: ${survived} kills survived, ${stats.ackedBatches} acknowledged batches checked, ` +
+            `high watermark ${stats.highWatermark}, ${stats.recoveriesThatTruncated} recoveries truncated a torn tail ` +
+            `(${stats.truncatedBytes} bytes), seed ${SEED}, violations ${violations}`,
+          { harness: 'H1', iterations: survived, faultKinds: ['SIGKILL random'], seed: SEED, violations },
+        )
 
       for (let iteration = 0; iteration < ITERATIONS; iteration++) {
         const killDelayMs = randomInt(nextRandom, KILL_DELAY_MIN_MS, KILL_DELAY_MAX_MS)
@@ -133,15 +143,12 @@ describe('kill -9 loop', () => {
         } catch (err) {
           const where = `kill loop failed at iteration ${iteration} (kill ${killDelayMs} ms after ready) of seed ${SEED}`
           console.error(`${where}; replay: ${replayCommand}`)
+          report(iteration, 1)
           throw new Error(`${where}\nreplay: ${replayCommand}\n${(err as Error).message}`, { cause: err })
         }
       }
 
-      console.log(
-        `kill loop: ${ITERATIONS} kills survived, ${stats.ackedBatches} acknowledged batches checked, ` +
-          `high watermark ${stats.highWatermark}, ${stats.recoveriesThatTruncated} recoveries truncated a torn tail ` +
-          `(${stats.truncatedBytes} bytes), seed ${SEED}`,
-      )
+      report(ITERATIONS, 0)
       // A loop in which nothing was ever acknowledged proved nothing.
       expect(stats.ackedBatches).toBeGreaterThan(ITERATIONS)
     },

@@ -15,9 +15,8 @@ import { appendFileSync } from 'node:fs'
 
 export const REPORT_ENV = 'SEGLOG_RELIABILITY_REPORT'
 
-/** The kinds a ledger violation message is counted under, with the pattern that recognises it. */
+/** The kinds a ledger violation message is counted under (the first pattern that matches), in report order. */
 const VIOLATION_KINDS: readonly (readonly [string, RegExp])[] = [
-  ['openFailures', /^open failed|^open with repair|did not finish within/],
   ['lost', /is not below the high watermark|but is missing after the crash|of its records are missing|^high watermark \d+ < \d+, the end of the last acknowledged/],
   ['inconsistentOffsets', /digest \w+ != acknowledged|a hole, a repeat or a reorder|^records end at offset|^high watermark \d+ < logStartOffset/],
   ['duplicates', /duplicate of offset/],
@@ -26,6 +25,7 @@ const VIOLATION_KINDS: readonly (readonly [string, RegExp])[] = [
   ['alteredRecords', /is not the bytes that were written/],
   ['indexMismatches', /offset index disagrees|offsetForTimestamp/],
   ['logStartMismatches', /log start offset \d+ is outside/],
+  ['openFailures', /^open failed|^open with repair|did not finish within/],
 ]
 
 export type ViolationCounters = Record<string, number>
