@@ -17,15 +17,15 @@ export const REPORT_ENV = 'SEGLOG_RELIABILITY_REPORT'
 
 /** The kinds a ledger violation message is counted under (the first pattern that matches), in report order. */
 const VIOLATION_KINDS: readonly (readonly [string, RegExp])[] = [
-  ['lost', /is not below the high watermark|but is missing after the crash|of its records are missing|^high watermark \d+ < \d+, the end of the last acknowledged/],
-  ['inconsistentOffsets', /digest \w+ != acknowledged|a hole, a repeat or a reorder|^records end at offset|^high watermark \d+ < logStartOffset/],
+  ['lost', /is not below the high watermark|but is missing after the crash|of its records are missing|high watermark \d+ < \d+, the end of the last acknowledged/],
+  ['inconsistentOffsets', /digest \w+ != acknowledged|a hole, a repeat or a reorder|records end at offset|high watermark \d+ < logStartOffset/],
   ['duplicates', /duplicate of offset/],
   ['pastHighWatermark', /at or past the high watermark|read at the high watermark|read past the high watermark/],
-  ['tornBatches', /a torn batch|disagree on the batch size|^batch .*: record \d+ at offset/],
+  ['tornBatches', /a torn batch|disagree on the batch size|batch .*: record \d+ at offset/],
   ['alteredRecords', /is not the bytes that were written/],
   ['indexMismatches', /offset index disagrees|offsetForTimestamp/],
   ['logStartMismatches', /log start offset \d+ is outside/],
-  ['openFailures', /^open failed|^open with repair|did not finish within/],
+  ['openFailures', /open failed: |open with repair after |did not finish within/],
 ]
 
 export type ViolationCounters = Record<string, number>

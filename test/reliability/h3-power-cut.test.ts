@@ -5,7 +5,7 @@
  * killed, and the log on the copy opened and checked: every append acknowledged before the cut
  * must be there, byte for byte, at its offsets (power-cut/power-cut-loop.ts).
  *
- * Counts: `npm test` runs 25 cuts per file system (50 in all); a soak takes SEGLOG_ITERS cuts per
+ * Counts: `npm test` runs 25 cuts per file system (50 in all; 10 each on the fallback binding); a soak takes SEGLOG_ITERS cuts per
  * file system (`SEGLOG_H3_CUTS` overrides either); SEED replays the cut delays (the exact moment
  * also depends on timing). The planted bug skip-fsync must be caught: its test runs a few cuts
  * with SEGLOG_TEST_BUG=skip-fsync in the worker's environment and expects lost acknowledged
@@ -24,7 +24,10 @@ import { powerCutUnavailableReason, type PowerCutFileSystem } from './power-cut/
 import { runPowerCuts, type PowerCutResult } from './power-cut/power-cut-loop.js'
 
 const SEED = seedFromEnv('SEED')
-const CUTS_PER_FS = Number(process.env.SEGLOG_H3_CUTS ?? process.env.SEGLOG_ITERS ?? 25)
+/** The fallback pass repeats the same protocols on the pure-JS binding: fewer cuts keep the suite's budget. */
+const DEFAULT_CUTS_PER_FS = process.env.SEGLOG_NO_NATIVE === '1' ? 10 : 25
+const CUTS_PER_FS = Number(process.env.SEGLOG_H3_CUTS || process.env.SEGLOG_ITERS || DEFAULT_CUTS_PER_FS)
+if (!Number.isSafeInteger(CUTS_PER_FS) || CUTS_PER_FS < 1) throw new RangeError(`the H3 cut count ${CUTS_PER_FS} (SEGLOG_H3_CUTS / SEGLOG_ITERS) is not a positive integer`)
 /** The research's no-fsync writer failed 30/30 cuts: a handful is plenty. */
 const PLANTED_BUG_CUTS = 3
 /** Per cut: a worker start, up to 150 ms of appends, a copy, a mount and a check. */
