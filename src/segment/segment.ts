@@ -552,7 +552,7 @@ export class Segment implements ReleasableSegment {
     this.ensureIndexes()
     const from = Math.max(this.offsetIndex.lookup(offset).position, startingPosition)
     const fd = this.logFdForIo()
-    return this.seek(this.scanner(from, this.logicalSizeBytes, false, this.logView.prefix(fd, this.logicalSizeBytes)), offset)
+    return this.seek(this.scanner(from, this.logicalSizeBytes, false, this.logView.prefix(fd, this.logicalSizeBytes), fd), offset)
   }
 
   /**
@@ -567,7 +567,7 @@ export class Segment implements ReleasableSegment {
     const fd = this.logFdForIo()
     const logicalEnd = this.logicalSizeBytes
     const mapped = this.logView.prefix(fd, logicalEnd)
-    const scanner = this.scanner(this.offsetIndex.lookup(offset).position, logicalEnd, false, mapped)
+    const scanner = this.scanner(this.offsetIndex.lookup(offset).position, logicalEnd, false, mapped, fd)
     const start = this.seek(scanner, offset)
     if (start === null) return null
     const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
@@ -607,7 +607,7 @@ export class Segment implements ReleasableSegment {
     const from = this.offsetIndex.lookup(Math.max(floor.offset, startingOffset)).position
     const fd = this.logFdForIo()
     const mapped = this.logView.prefix(fd, this.logicalSizeBytes)
-    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes, false, mapped))) {
+    for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes, false, mapped, fd))) {
       if (batch.maxTimestamp < timestamp || batch.lastOffset < startingOffset) continue
       const decoded = decodeBatch(this.logView.bytes(fd, this.logPath, mapped, batch.position, batch.sizeBytes), 0)
       for (const record of decoded.records) {
@@ -1036,12 +1036,15 @@ export class Segment implements ReleasableSegment {
    * (they never interleave, and no other segment is used meanwhile, so the descriptor stays open);
    * `batches()` makes its own.
    */
-  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, mapped: Buffer | null = null): BatchScanner {
+  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, mapped: Buffer | null = null, fd = this.logFdForIo()): BatchScanner {
     const covered = mapped !== null && endPosition <= mapped.length
-    if (!covered) this.scanBuffer ??= Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+    if (!covered && this.scanBuffer === null) {
+      this.scanBuffer = Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
+      this.markUsed() // the cache counts the buffer from now on
+    }
     return new BatchScanner({
       fs: this.fs,
-      fd: this.logFdForIo(),
+      fd,
       path: this.logPath,
       fromPosition,
       endPosition,
