@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { decodeBatch } from '../../../src/format/batch.js'
-import { NodeFileSystem, defaultFileSystem } from '../../../src/io/file.js'
+import { defaultFileSystem } from '../../../src/io/file.js'
 import { ACTIVE_SEGMENT_REMAP_BYTES } from '../../../src/limits.js'
-import { BatchScanner } from '../../../src/segment/batch-scanner.js'
 import { LogView } from '../../../src/segment/log-view.js'
 import { Segment } from '../../../src/segment/segment.js'
 import { FaultyFileSystem, appendBatches, recordBatch, segmentConfig, useTempDir } from '../../kafka/fixtures.js'
@@ -183,38 +182,5 @@ describe('LogView', () => {
     if (native) expect(inside.buffer).toBe(mapped!.buffer)
     expect(across.buffer).not.toBe(mapped?.buffer)
     expect(() => view.bytes(file.fd, file.path, mapped, 12_000, 1000)).toThrow(expect.objectContaining({ code: 'STORAGE_ERROR' }))
-  })
-})
-
-describe('BatchScanner through a mapped prefix', () => {
-  test('reads headers inside the prefix without pread and past it with pread, finding the same batches', () => {
-    // Property: the source of the bytes never changes what the scan finds; the prefix saves the reads.
-    const batches = batchesFrom(0, 40)
-    const file = Buffer.concat(batches)
-    const path = join(dir.path, 'scan.log')
-    const counting = new (class extends NodeFileSystem {
-      preads = 0
-      override pread(fd: number, target: Uint8Array, length: number, position: number): number {
-        this.preads++
-        return super.pread(fd, target, length, position)
-      }
-    })()
-    const fd = counting.open(path, 'create')
-    fds.push(fd)
-    counting.pwrite(fd, file, 0)
-    const scan = (mappedBytes: number): number[] => {
-      const scanner = new BatchScanner({ fs: counting, fd, path, fromPosition: 0, endPosition: file.length, verifyCrc: true, mapped: file.subarray(0, mappedBytes) })
-      const found: number[] = []
-      for (let batch = scanner.next(); batch !== null; batch = scanner.next()) found.push(batch.baseOffset)
-      expect(scanner.stop?.reason).toBe('end')
-      return found
-    }
-    const expected = batches.map((_, b) => b * 10)
-    counting.preads = 0
-    expect(scan(file.length)).toEqual(expected)
-    expect(counting.preads).toBe(0)
-    expect(scan(batches[0]!.length * 20 + 5)).toEqual(expected)
-    expect(counting.preads).toBeGreaterThan(0)
-    expect(scan(0)).toEqual(expected)
   })
 })
