@@ -149,3 +149,24 @@ describe('OffsetIndex storage', () => {
     idx.close()
   })
 })
+
+describe('OffsetIndex unload', () => {
+  test('drops its entries from memory and gets the same ones back from the file on load', () => {
+    // Property: unload frees the entries (a released sealed segment) without touching the file; load restores them.
+    const idx = new OffsetIndex(defaultFileSystem, join(dir.path, `${BASE}.index`), BASE, 1 << 20, 0)
+    idx.create()
+    for (let i = 0; i < 300; i++) idx.append(BASE + 2 * i + 1, 100 * i)
+    idx.seal()
+    const before = Array.from({ length: 300 }, (_, slot) => idx.entry(slot))
+    const fileBefore = readFileSync(idx.path)
+    expect(idx.residentBytes).toBeGreaterThanOrEqual(300 * 8)
+    idx.unload()
+    expect(idx.residentBytes).toBe(0)
+    expect(idx.entries).toBe(0)
+    expect(idx.isSealed).toBe(true)
+    expect(readFileSync(idx.path)).toEqual(fileBefore)
+    idx.load({ logSizeBytes: 100 * 300, lastOffset: BASE + 600 })
+    expect(Array.from({ length: 300 }, (_, slot) => idx.entry(slot))).toEqual(before)
+    expect(idx.lookup(BASE + 250)).toEqual({ offset: BASE + 249, position: 12_400 })
+  })
+})
