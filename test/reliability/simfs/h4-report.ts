@@ -1,0 +1,48 @@
+/**
+ * How an H4 run reports itself (reliability-common: one summary line on stdout, and a JSON line
+ * appended to the file named by SEGLOG_RELIABILITY_REPORT for the lead's aggregate report).
+ *
+ * JSON line: { harness, crashes, faultKinds, seed, violations, … } where `faultKinds` uses the
+ * compass names of reliability-research.md §5 ("power loss", "torn tail", "dir-entry loss") and
+ * `damage` counts every choice the crash images made (crash-image.ts).
+ */
+import { appendFileSync } from 'node:fs'
+import type { H4Result } from './harness.js'
+
+export const H4_HARNESS_NAME = 'H4 simfs'
+
+/** Compass fault kinds (reliability-research.md §5) the run actually injected. */
+export function faultKinds(result: H4Result): string[] {
+  const kinds: string[] = []
+  const d = result.damage
+  if (result.crashes > 0) kinds.push('power loss')
+  if (d['tear-512'] + d['tear-4096'] > 0) kinds.push('torn tail')
+  if (d['dir-revert'] + d['dir-subset'] > 0) kinds.push('dir-entry loss')
+  if (result.crashesDuringOpen > 0) kinds.push('power loss during recovery')
+  return kinds
+}
+
+export function summaryLine(result: H4Result): string {
+  return (
+    `${H4_HARNESS_NAME}: ${result.crashes} crashes (${result.crashesDuringOpen} during recovery), ` +
+    `${result.acknowledgedBatches} acknowledged batches checked, ${result.recoveriesThatTruncated} recoveries cut a torn tail, ` +
+    `${result.indexRebuilds} index rebuilds, seed ${result.seed}, violations ${result.violations.length}`
+  )
+}
+
+/** Appends the run's JSON line to `reportPath` (the SEGLOG_RELIABILITY_REPORT file), if given. */
+export function appendReportLine(result: H4Result, reportPath: string | undefined): void {
+  if (reportPath === undefined || reportPath === '') return
+  const line = {
+    harness: H4_HARNESS_NAME,
+    crashes: result.crashes,
+    faultKinds: faultKinds(result),
+    seed: result.seed,
+    violations: result.violations.length,
+    crashesDuringRecovery: result.crashesDuringOpen,
+    acknowledgedBatches: result.acknowledgedBatches,
+    crashPoints: result.crashPoints,
+    damage: result.damage,
+  }
+  appendFileSync(reportPath, `${JSON.stringify(line)}\n`)
+}
