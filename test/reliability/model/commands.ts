@@ -1,0 +1,318 @@
+/**
+ * The H6 model-based test's commands (`fc.commands`): each runs one public API call on the engine
+ * and the same operation on the model (log-model.ts), compares the call's own result or error
+ * code, then compares the whole engine with the whole model (engine-view.ts).
+ *
+ * Commands pick their topic, partition and offsets with numbers resolved against the model when
+ * they run (`pick % count`, `fraction × (LEO + 2)`), so a generated sequence stays meaningful
+ * while fast-check shrinks it; offsets past the HW and below the log start are generated on
+ * purpose (the error cases). The list is data: a later issue adds producer, transaction and
+ * consumer-offset commands next to these without touching them.
+ */
+import fc from 'fast-check'
+import { expect } from 'vitest'
+import { Log, type LogOptions, type RecordInput, type TopicConfig } from '../../../src/index.js'
+import { ManualClock } from '../../helpers/test-log.js'
+import { CLOCK_BASE_MS, CLOCK_SPREAD_MS, TIMESTAMP_SPREAD_MS, TOPIC_NAMES, partitionCountArb, recordsArb, topicConfigArb } from './arbitraries.js'
+import { expectEngineEqualsModel } from './engine-view.js'
+import type { LogModel, ModelOutcome } from './log-model.js'
+import { comparableRecord } from './stored-record.js'
+
+export interface RealLog {
+  log: Log
+  dir: string
+  clock: ManualClock
+  options: LogOptions
+}
+
+type Command = fc.AsyncCommand<LogModel, RealLog>
+
+/**
+ * KNOWN BUG workaround (see 'H6 model regressions' in h6-model.test.ts, skipped until fixed): in
+ * 'os' durability, deleting a segment that is not fsynced yet fail-stops the log at the next
+ * flush. Until that is fixed, commands that delete segments flush first, so the model run keeps
+ * exercising everything else instead of finding the same bug again. Set to false to hunt it.
+ */
+const FLUSH_BEFORE_DELETING_SEGMENTS = true
+
+/** Asserts the engine call settled as the model says: the same value, or the same error code. */
+async function expectOutcome<T>(actual: Promise<T>, expected: ModelOutcome<unknown>, what: string): Promise<T | undefined> {
+  if ('error' in expected) {
+    await expect(actual, what).rejects.toMatchObject({ code: expected.error })
+    return undefined
+  }
+  const value = await actual
+  if (expected.ok !== undefined) expect(value, what).toEqual(expected.ok)
+  return value
+}
+
+interface Target {
+  topic: string
+  partition: number
+}
+
+function target(model: LogModel, topicPick: number, partitionPick: number): Target {
+  const names = model.topicNames()
+  const topic = names[topicPick % names.length]!
+  return { topic, partition: partitionPick % model.topic(topic).partitions.length }
+}
+
+function offsetFor(model: LogModel, t: Target, fraction: number): number {
+  return Math.floor(fraction * (model.topic(t.topic).partitions[t.partition]!.logEndOffset + 2))
+}
+
+abstract class TopicCommand implements Command {
+  constructor(
+    readonly topicPick: number,
+    readonly partitionPick: number,
+  ) {}
+
+  check(model: Readonly<LogModel>): boolean {
+    return model.topics.size > 0
+  }
+
+  async run(model: LogModel, real: RealLog): Promise<void> {
+    await this.apply(model, real, target(model, this.topicPick, this.partitionPick))
+    await expectEngineEqualsModel(real.log, model)
+  }
+
+  protected abstract apply(model: LogModel, real: RealLog, t: Target): Promise<void>
+  abstract toString(): string
+}
+
+class CreateTopic implements Command {
+  constructor(
+    readonly name: string,
+    readonly partitions: number,
+    readonly config: Partial<TopicConfig>,
+  ) {}
+
+  check(): boolean {
+    return true
+  }
+
+  async run(model: LogModel, real: RealLog): Promise<void> {
+    const expected = model.createTopic(this.name, this.partitions, this.config)
+    await expectOutcome(real.log.createTopic(this.name, { partitions: this.partitions, ...this.config }), expected, this.toString())
+    await expectEngineEqualsModel(real.log, model)
+  }
+
+  toString(): string {
+    return `createTopic(${JSON.stringify(this.name)}, ${fc.stringify({ partitions: this.partitions, ...this.config })})`
+  }
+}
+
+class Append extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    readonly records: RecordInput[],
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const expected = model.append(t.topic, t.partition, this.records, real.clock.nowMs)
+    await expectOutcome(real.log.partition(t.topic, t.partition).append(this.records), mapOk(expected, (ok) => ({ ...ok, duplicate: false })), this.toString())
+  }
+
+  toString(): string {
+    return `append(${this.topicPick}, ${this.partitionPick}, ${fc.stringify(this.records)})`
+  }
+}
+
+class Read extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    readonly offsetFraction: number,
+    readonly maxBytes: number | undefined,
+    readonly maxRecords: number | undefined,
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const options: { offset: number; maxBytes?: number; maxRecords?: number } = { offset: offsetFor(model, t, this.offsetFraction) }
+    if (this.maxBytes !== undefined) options.maxBytes = this.maxBytes
+    if (this.maxRecords !== undefined) options.maxRecords = this.maxRecords
+    const expected = model.read(t.topic, t.partition, options)
+    const actual = real.log
+      .partition(t.topic, t.partition)
+      .read(options)
+      .then((r) => ({ ...r, records: r.records.map((record) => comparableRecord(record.offset, record)) }))
+    await expectOutcome(actual, expected, `${this.toString()} at offset ${options.offset} of ${t.topic}-${t.partition}`)
+  }
+
+  toString(): string {
+    return `read(${this.topicPick}, ${this.partitionPick}, offset × ${this.offsetFraction}, maxBytes ${this.maxBytes}, maxRecords ${this.maxRecords})`
+  }
+}
+
+class OffsetForTimestamp extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    readonly timestampMs: number,
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const expected = model.offsetForTimestamp(t.topic, t.partition, this.timestampMs)
+    expect(await real.log.partition(t.topic, t.partition).offsetForTimestamp(this.timestampMs), this.toString()).toBe(expected)
+  }
+
+  toString(): string {
+    return `offsetForTimestamp(${this.topicPick}, ${this.partitionPick}, ${this.timestampMs})`
+  }
+}
+
+class DeleteRecords extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    readonly offsetFraction: number,
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const beforeOffset = offsetFor(model, t, this.offsetFraction)
+    if (FLUSH_BEFORE_DELETING_SEGMENTS) await real.log.flush()
+    const expected = model.deleteRecords(t.topic, t.partition, beforeOffset)
+    await expectOutcome(real.log.partition(t.topic, t.partition).deleteRecords(beforeOffset), expected, `${this.toString()}: deleteRecords(${beforeOffset})`)
+  }
+
+  toString(): string {
+    return `deleteRecords(${this.topicPick}, ${this.partitionPick}, offset × ${this.offsetFraction})`
+  }
+}
+
+class CreatePartitions extends TopicCommand {
+  constructor(
+    topicPick: number,
+    readonly extra: number,
+  ) {
+    super(topicPick, 0)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const count = model.topic(t.topic).partitions.length + this.extra
+    model.createPartitions(t.topic, count)
+    await real.log.createPartitions(t.topic, count)
+  }
+
+  toString(): string {
+    return `createPartitions(${this.topicPick}, +${this.extra})`
+  }
+}
+
+class AlterRetentionBytes extends TopicCommand {
+  constructor(
+    topicPick: number,
+    readonly retentionBytes: number,
+  ) {
+    super(topicPick, 0)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    model.alterTopicConfig(t.topic, { retentionBytes: this.retentionBytes })
+    await real.log.alterTopicConfig(t.topic, { retentionBytes: this.retentionBytes })
+  }
+
+  toString(): string {
+    return `alterTopicConfig(${this.topicPick}, { retentionBytes: ${this.retentionBytes} })`
+  }
+}
+
+class LogWide implements Command {
+  constructor(readonly op: 'runRetention' | 'flush' | 'partitionFlush' | 'reopen') {}
+
+  check(model: Readonly<LogModel>): boolean {
+    return this.op !== 'partitionFlush' || model.topics.size > 0
+  }
+
+  async run(model: LogModel, real: RealLog): Promise<void> {
+    switch (this.op) {
+      case 'runRetention':
+        if (FLUSH_BEFORE_DELETING_SEGMENTS) await real.log.flush()
+        model.runRetention()
+        await real.log.runRetention()
+        break
+      case 'flush':
+        await real.log.flush()
+        break
+      case 'partitionFlush': {
+        const t = target(model, 0, 0)
+        await real.log.partition(t.topic, t.partition).flush()
+        break
+      }
+      case 'reopen':
+        await real.log.close()
+        real.log = await Log.open(real.dir, real.options)
+        expect(real.log.recovery.cleanShutdown, 'a reopen after close() is a clean start').toBe(true)
+        break
+    }
+    await expectEngineEqualsModel(real.log, model)
+  }
+
+  toString(): string {
+    return this.op
+  }
+}
+
+class AdvanceClock implements Command {
+  constructor(readonly deltaMs: number) {}
+
+  check(): boolean {
+    return true
+  }
+
+  async run(_model: LogModel, real: RealLog): Promise<void> {
+    const next = real.clock.nowMs + this.deltaMs
+    // Kept within the spread the model's no-time-roll bound assumes (arbitraries.ts).
+    real.clock.nowMs = Math.min(CLOCK_BASE_MS + CLOCK_SPREAD_MS, Math.max(CLOCK_BASE_MS - CLOCK_SPREAD_MS, next))
+  }
+
+  toString(): string {
+    return `clock ${this.deltaMs >= 0 ? '+' : ''}${this.deltaMs} ms`
+  }
+}
+
+function mapOk<T, U>(outcome: ModelOutcome<T>, f: (ok: T) => U): ModelOutcome<U> {
+  return 'ok' in outcome ? { ok: f(outcome.ok) } : outcome
+}
+
+const pick = fc.nat({ max: 11 })
+/** fc.commands picks uniformly among its arbitraries: appends get this many entries, so logs grow, roll and hit retention. */
+const APPEND_WEIGHT = 10
+const fraction = fc.double({ min: 0, max: 1, noNaN: true })
+
+/** Every command, as fast-check arbitraries (weights favour appends so logs grow and roll). */
+export const commandArbs: fc.Arbitrary<Command>[] = [
+  fc.tuple(fc.constantFrom(...TOPIC_NAMES), partitionCountArb, topicConfigArb).map(([n, p, c]) => new CreateTopic(n, p, c)),
+  ...Array.from({ length: APPEND_WEIGHT }, () => fc.tuple(pick, pick, recordsArb).map(([t, p, r]) => new Append(t, p, r))),
+  fc
+    .tuple(pick, pick, fraction, fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }), fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }))
+    .map(([t, p, f, b, r]) => new Read(t, p, f, b, r)),
+  fc
+    .tuple(pick, pick, fc.oneof(fc.integer({ min: -TIMESTAMP_SPREAD_MS - 1000, max: TIMESTAMP_SPREAD_MS + 1000 }).map((d) => CLOCK_BASE_MS + d), fc.constantFrom(-1, 0, -5)))
+    .map(([t, p, ts]) => new OffsetForTimestamp(t, p, ts)),
+  fc.tuple(pick, pick, fraction).map(([t, p, f]) => new DeleteRecords(t, p, f)),
+  fc.tuple(pick, pick, fraction).map(([t, p, f]) => new DeleteRecords(t, p, f)),
+  fc.constant(new LogWide('runRetention')),
+  fc.tuple(pick, fc.integer({ min: 1, max: 2 })).map(([t, e]) => new CreatePartitions(t, e)),
+  fc.tuple(pick, fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 4096 }))).map(([t, b]) => new AlterRetentionBytes(t, b)),
+  fc.constantFrom('runRetention' as const, 'flush' as const, 'partitionFlush' as const, 'reopen' as const).map((op) => new LogWide(op)),
+  fc.integer({ min: -3_600_000, max: 3_600_000 }).map((d) => new AdvanceClock(d)),
+]
+
+/** The first topic of every run (so most commands have something to act on from the start). */
+export const firstTopicArb = fc.tuple(fc.constantFrom(...TOPIC_NAMES), partitionCountArb, topicConfigArb)
+
+/** Creates the first topic on both sides. */
+export async function createFirstTopic(model: LogModel, real: RealLog, [name, partitions, config]: [string, number, Partial<TopicConfig>]): Promise<void> {
+  model.createTopic(name, partitions, config)
+  await real.log.createTopic(name, { partitions, ...config })
+}
