@@ -290,7 +290,15 @@ export class PartitionLog {
     const segments = [...this.dirty]
     this.dirty.clear()
     return async () => {
-      for (const segment of segments) await segment.flushLog()
+      for (const segment of segments) {
+        try {
+          await segment.flushLog()
+        } catch (err) {
+          // Retention deleted it after this flush was captured: its bytes are gone, nothing to sync.
+          if (err instanceof SeglogError && err.code === 'SEGMENT_CLOSED') continue
+          throw err
+        }
+      }
     }
   }
 
@@ -329,7 +337,10 @@ export class PartitionLog {
       count = Math.min(count, this.segments.length - 1)
     }
     const removed = this.segments.splice(0, count)
-    for (const segment of removed) segment.changeFileSuffix('.deleted')
+    for (const segment of removed) {
+      this.dirty.delete(segment) // deleted data needs no fdatasync ('os' mode leaves segments dirty)
+      segment.changeFileSuffix('.deleted')
+    }
     await this.fs.fsyncDir(this.dir)
     for (const segment of removed) segment.closeAndDelete()
     return removed

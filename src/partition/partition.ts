@@ -240,6 +240,7 @@ export class Partition {
       }
     }
     const compression = options?.compression
+    if (compression !== undefined && typeof compression !== 'string') throw invalidArgType('options.compression', 'of type string', compression)
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
     const batch = encodeBatch(records, {
       timestamp: this.ctx.now(),
