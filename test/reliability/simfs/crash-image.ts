@@ -71,19 +71,20 @@ export function crashImage(root: DirNode, random: () => number, counts: DamageCo
   return copy(root) as DirNode
 }
 
+/** The choice every file and directory with volatile changes makes: none (1/4), all (1/4), or some (1/2). */
+function chooseExtent(random: () => number, counts: DamageCounts, kinds: readonly [none: DamageKind, all: DamageKind, some: DamageKind]): 'none' | 'all' | 'some' {
+  const roll = random()
+  const extent = roll < 0.25 ? 'none' : roll < 0.5 ? 'all' : 'some'
+  counts[kinds[extent === 'none' ? 0 : extent === 'all' ? 1 : 2]]++
+  return extent
+}
+
 function contentAfterCrash(file: FileNode, random: () => number, counts: DamageCounts): Buffer {
   const changes = file.volatile
   if (changes.length === 0) return file.durable
-  const roll = random()
-  if (roll < 0.25) {
-    counts['file-drop']++
-    return file.durable
-  }
-  if (roll < 0.5) {
-    counts['file-keep']++
-    return file.content.view()
-  }
-  counts['file-prefix']++
+  const extent = chooseExtent(random, counts, ['file-drop', 'file-keep', 'file-prefix'])
+  if (extent === 'none') return file.durable
+  if (extent === 'all') return file.content.view()
   const bytes = new GrowableBytes(file.durable)
   const kept = randomInt(random, 0, changes.length - 1)
   for (let i = 0; i < kept; i++) applyDataChange(bytes, changes[i]!)
@@ -123,16 +124,9 @@ function tearWrite(bytes: GrowableBytes, write: Extract<DataChange, { kind: 'wri
 
 function entriesAfterCrash(dir: DirNode, random: () => number, counts: DamageCounts): Map<string, SimNode> {
   if (dir.volatile.length === 0) return dir.durable
-  const roll = random()
-  if (roll < 0.25) {
-    counts['dir-revert']++
-    return dir.durable
-  }
-  if (roll < 0.5) {
-    counts['dir-keep']++
-    return dir.entries
-  }
-  counts['dir-subset']++
+  const extent = chooseExtent(random, counts, ['dir-revert', 'dir-keep', 'dir-subset'])
+  if (extent === 'none') return dir.durable
+  if (extent === 'all') return dir.entries
   const entries = new Map(dir.durable)
   for (const change of dir.volatile) if (random() < 0.5) applyEntryChange(entries, change)
   return entries
