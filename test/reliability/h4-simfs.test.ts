@@ -75,6 +75,7 @@ describe('H4 SimFS crash loop', () => {
       if (CRASHES >= 200) {
         expect(result.recoveriesThatTruncated).toBeGreaterThan(0)
         expect(result.crashesDuringOpen).toBeGreaterThan(0)
+        expect(result.cleanCloses).toBeGreaterThan(0)
       }
     },
     CRASHES * TIMEOUT_MS_PER_CRASH + 30_000,

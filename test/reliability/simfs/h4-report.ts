@@ -24,9 +24,9 @@ export function faultKinds(result: H4Result): string[] {
 
 export function summaryLine(result: H4Result): string {
   return (
-    `${H4_HARNESS_NAME}: ${result.crashes} crashes (${result.crashesDuringOpen} during recovery), ` +
+    `${H4_HARNESS_NAME}: ${result.crashes} crashes (${result.crashesDuringOpen} during recovery, ${result.cleanCloses} right after a clean close), ` +
     `${result.acknowledgedBatches} acknowledged batches checked, ${result.recoveriesThatTruncated} recoveries cut a torn tail, ` +
-    `${result.indexRebuilds} index rebuilds, seed ${result.seed}, violations ${result.violations.length}`
+    `${result.indexRebuilds} index rebuilds, longest open ${result.maxOpenEvents} file-system events, seed ${result.seed}, violations ${result.violations.length}`
   )
 }
 
@@ -40,6 +40,7 @@ export function appendReportLine(result: H4Result, reportPath: string | undefine
     seed: result.seed,
     violations: result.violations.length,
     crashesDuringRecovery: result.crashesDuringOpen,
+    cleanCloses: result.cleanCloses,
     acknowledgedBatches: result.acknowledgedBatches,
     crashPoints: result.crashPoints,
     damage: result.damage,

@@ -13,6 +13,9 @@
  * covers it (FM-20) or before the directory fsync of a new segment (FM-9) without waiting for a
  * crash to lose it.
  *
+ * A boot ends with the crash, or with a clean close() after which the power is cut at once (the
+ * next open then trusts the clean-shutdown marker, so whatever close left unsynced is at stake).
+ *
  * Topics: the base topic (BASE_TOPIC, rolling every few batches, kept small by retentionBytes)
  * and up to EXTRA_TOPICS_MAX short-lived ones created and deleted mid-way (time retention, so
  * clock jumps delete their segments). Rejections are violations unless the crash already
@@ -57,6 +60,10 @@ export interface WorkloadContext {
   readonly checkAckCoverage: boolean
   /** Operations running now, by name. */
   readonly inFlight: Map<string, number>
+  /** Set once an actor has started close(): the others stop, and calls it cuts off may fail with LOG_CLOSED. */
+  readonly lifecycle: { closing: boolean }
+  /** Cuts the power right after a clean close (the boot's last event). */
+  endBootAfterCleanClose(): void
   /** A batch id unique in the whole run. */
   nextBatchId(actor: number): string
   /** A topic name never used before in the run. */
@@ -111,6 +118,17 @@ export const OPERATIONS: readonly WorkloadOperation[] = [
   { name: 'createTopic', weight: (ctx) => (ctx.ledger.topicCount <= EXTRA_TOPICS_MAX ? 2 : 0), run: createExtraTopic },
   { name: 'deleteTopic', weight: (ctx) => (extraLiveTopics(ctx).length > 0 ? 1 : 0), run: deleteExtraTopic, conflicts: DELETE_TOPIC_CONFLICTS },
   {
+    // A clean shutdown ends the boot: the power is cut right after close() resolves (or during it,
+    // if the boot's crash point comes first), so the next open trusts the clean-shutdown marker.
+    name: 'close',
+    weight: () => 1,
+    run: async (ctx) => {
+      ctx.lifecycle.closing = true
+      await settle(ctx, null, 'close', () => ctx.log.close())
+      if (!ctx.fs.crashed) ctx.endBootAfterCleanClose()
+    },
+  },
+  {
     name: 'advanceClock',
     weight: () => 3,
     run: async (ctx) => {
@@ -131,7 +149,7 @@ export async function ensureBaseTopic(ctx: WorkloadContext): Promise<void> {
 
 /** One actor: operations until the crash. */
 export async function runActor(ctx: WorkloadContext, actor: number): Promise<void> {
-  while (!ctx.fs.crashed) {
+  while (!ctx.fs.crashed && !ctx.lifecycle.closing) {
     ctx.clock.nowMs += randomInt(ctx.random, 0, 2)
     const op = pickOperation(ctx)
     ctx.inFlight.set(op.name, (ctx.inFlight.get(op.name) ?? 0) + 1)
@@ -235,6 +253,7 @@ async function settle(ctx: WorkloadContext, topic: string | null, what: string, 
     if (ctx.fs.crashed) return
     const code = (err as { code?: unknown }).code
     const racedDeletion = topic !== null && ctx.ledger.phase(topic) !== 'live' && (code === 'LOG_CLOSED' || code === 'UNKNOWN_TOPIC_OR_PARTITION')
-    if (!racedDeletion) ctx.violation('workload', `${what} failed with no fault injected: ${describeError(err)}`)
+    const racedClose = ctx.lifecycle.closing && code === 'LOG_CLOSED'
+    if (!racedDeletion && !racedClose) ctx.violation('workload', `${what} failed with no fault injected: ${describeError(err)}`)
   }
 }
