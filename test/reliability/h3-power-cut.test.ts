@@ -42,8 +42,11 @@ const ran: { fsType: PowerCutFileSystem; result: PowerCutResult }[] = []
 const plantedBugsCaught: Record<string, boolean> = {}
 const skipped: string[] = []
 
+/** Runs the cuts; a tool or worker failure (not a violation) rethrows with the replay command. */
 function cutsOn(fsType: PowerCutFileSystem, cuts: number, workerEnv?: NodeJS.ProcessEnv): Promise<PowerCutResult> {
-  return runPowerCuts({ fsType, cuts, seed: SEED, indexUrl: distUrl('index.js'), workDir: makeTempDir('seglog-h3-'), workerEnv })
+  return runPowerCuts({ fsType, cuts, seed: SEED, indexUrl: distUrl('index.js'), workDir: makeTempDir('seglog-h3-'), workerEnv }).catch((err: unknown) => {
+    throw new Error(`H3 ${fsType} harness failure with seed ${SEED}: ${(err as Error).message}\nreplay: ${replayCommand}`, { cause: err })
+  })
 }
 
 describe.sequential('H3: power cuts on a loop-mounted image', () => {

@@ -107,10 +107,15 @@ const OPERATIONS = [
     },
   },
   {
-    // The topic metadata file replaced atomically.
+    // The topic metadata file replaced atomically; preallocation switched, so later segments are
+    // fallocated (zeros past the logical end, trimmed on roll and close) or not.
     name: 'alterConfig',
     weight: 4,
-    run: (state, op) => state.log.alterTopicConfig(TOPIC, { indexIntervalBytes: op % 2 === 0 ? 128 : 256 }),
+    run: (state, op) =>
+      state.log.alterTopicConfig(TOPIC, {
+        indexIntervalBytes: op % 2 === 0 ? 128 : 256,
+        preallocate: !state.log.describeTopic(TOPIC).config.preallocate,
+      }),
   },
 ]
 const TOTAL_WEIGHT = OPERATIONS.reduce((sum, o) => sum + o.weight, 0)
