@@ -5,16 +5,16 @@
  * One boot: open the log on the SimFS left by the previous crash (recovery after an unclean
  * shutdown), check every promise in the ledger against it (sim-ledger.ts), then run the seeded
  * workload (workload.ts) with ACTORS concurrent actors until the crash (or a clean close, after
- * which the power is cut at once). The crash lands on event
- * 1…CRASH_EVENTS_MAX of the boot, so it may cut recovery itself (a compound crash, FM-24), the
- * checks, a createTopic, a roll, retention or any append. At the crash, crash-image.ts builds the
+ * which the power is cut at once). The crash lands on event 1…CRASH_EVENTS_MAX of the boot, so it
+ * may cut recovery itself (a compound crash, FM-24), the checks, a createTopic, a roll, retention
+ * or any append. At the crash, crash-image.ts builds the
  * post-crash tree; the old Log is abandoned — nothing of it is closed or flushed into the image —
  * and the next boot opens a new SimFS over that tree. After the last crash one more boot opens,
  * checks, closes cleanly, and a last open checks the clean path.
  *
  * Also checked per boot: open finishes within OPEN_EVENTS_MAX file-system events (recovery work is
- * bounded by what is on disk, so more means a loop), and every acknowledgement is durable the
- * moment it arrives (workload.ts). A boot that makes no progress for STALL_TIMEOUT_MS of wall
+ * bounded by what is on disk, so more means a loop), and every acknowledgement and every record a
+ * read returns is durable the moment the workload sees it (workload.ts). A boot that makes no progress for STALL_TIMEOUT_MS of wall
  * time is reported as a hang (a guard against an engine deadlock, not a speed check).
  *
  * Deterministic: everything random derives from `seed` and the boot number (seeded-random.mjs),

@@ -38,8 +38,14 @@ interface PartitionLedger {
 interface TopicLedger {
   name: string
   partitions: number
+  /** The count an unresolved createPartitions asked for: after a crash, either count may be found. */
+  growingTo: number | null
   phase: TopicPhase
   parts: PartitionLedger[]
+}
+
+function emptyParts(count: number): PartitionLedger[] {
+  return Array.from({ length: count }, () => ({ acked: [], logStartFloor: 0 }))
 }
 
 /** One check of a recovered partition: returns its violations (without the partition prefix). */
@@ -101,8 +107,19 @@ export class SimLedger {
   }
 
   startCreate(name: string, partitions: number): void {
-    const parts = Array.from({ length: partitions }, () => ({ acked: [], logStartFloor: 0 }))
-    this.topics.set(name, { name, partitions, phase: 'creating', parts })
+    this.topics.set(name, { name, partitions, growingTo: null, phase: 'creating', parts: emptyParts(partitions) })
+  }
+
+  startGrow(name: string, partitions: number): void {
+    this.topicLedger(name).growingTo = partitions
+  }
+
+  confirmGrow(name: string): void {
+    const topic = this.topicLedger(name)
+    if (topic.growingTo === null) return
+    topic.parts.push(...emptyParts(topic.growingTo - topic.partitions))
+    topic.partitions = topic.growingTo
+    topic.growingTo = null
   }
 
   confirmCreate(name: string): void {
@@ -157,6 +174,8 @@ export class SimLedger {
 
   private async checkTopic(log: Log, topic: TopicLedger, random: () => number): Promise<string[]> {
     const info = log.describeTopic(topic.name).partitions
+    if (info.length === topic.growingTo) this.confirmGrow(topic.name)
+    topic.growingTo = null
     if (info.length !== topic.partitions) return [`topic ${topic.name} has ${info.length} partitions after recovery, expected ${topic.partitions}`]
     const violations: string[] = []
     for (let p = 0; p < topic.partitions; p++) {

@@ -24,7 +24,7 @@
  */
 import type { Log } from '../../../src/log.js'
 import type { AppendResult } from '../../../src/partition/partition.js'
-import { batchDigest, batchRecords, type TestRecord } from '../../helpers/record-values.mjs'
+import { batchDigest, batchRecords, isIntactRecord, type TestRecord } from '../../helpers/record-values.mjs'
 import { randomInt } from '../../helpers/seeded-random.mjs'
 import type { SimFS } from './sim-fs.js'
 import { describeError, type SimLedger } from './sim-ledger.js'
@@ -34,8 +34,11 @@ export const BASE_TOPIC = 'a'
 export const BASE_TOPIC_OPTIONS = { partitions: 2, segmentBytes: 1024, indexIntervalBytes: 128, retentionBytes: 3072 }
 /** One partition, time retention of two minutes (clock jumps make whole segments expire) and a size bound. */
 const EXTRA_TOPIC_OPTIONS = { partitions: 1, segmentBytes: 768, indexIntervalBytes: 64, retentionMs: 120_000, retentionBytes: 2048 }
-/** Extra topics alive at once: each adds files every open must load. */
+/** Extra topics alive at once, and the partitions one may grow to: each adds files every open must load. */
 const EXTRA_TOPICS_MAX = 2
+const EXTRA_TOPIC_PARTITIONS_MAX = 3
+/** Bytes one read asks for: a few batches. */
+const READ_BYTES_MAX = 2048
 /** Record value sizes: above the self-describing prefix, and 4 records fit the smallest segment. */
 const VALUE_BYTES_MIN = 32
 const VALUE_BYTES_MAX = 100
@@ -47,7 +50,7 @@ export interface SimClock {
   nowMs: number
 }
 
-export type ViolationKind = 'ack' | 'workload'
+export type ViolationKind = 'ack' | 'read' | 'workload'
 
 export interface WorkloadContext {
   readonly log: Log
@@ -90,7 +93,7 @@ export interface WorkloadOperation {
  */
 export const AVOID_RETENTION_DELETE_TOPIC_RACE = true
 const RETENTION_CONFLICTS = AVOID_RETENTION_DELETE_TOPIC_RACE ? ['deleteTopic'] : []
-const DELETE_TOPIC_CONFLICTS = AVOID_RETENTION_DELETE_TOPIC_RACE ? ['runRetention'] : []
+const DELETE_TOPIC_CONFLICTS = [...(AVOID_RETENTION_DELETE_TOPIC_RACE ? ['runRetention'] : []), 'createPartitions']
 
 interface Target {
   topic: string
@@ -107,6 +110,7 @@ export const OPERATIONS: readonly WorkloadOperation[] = [
       await Promise.all(Array.from({ length: count }, () => appendTo(ctx, actor, pickTarget(ctx))))
     },
   },
+  { name: 'read', weight: () => 8, run: readSome },
   { name: 'deleteRecords', weight: () => 2, run: deleteRecords },
   {
     name: 'runRetention',
@@ -116,6 +120,13 @@ export const OPERATIONS: readonly WorkloadOperation[] = [
   },
   { name: 'flush', weight: () => 2, run: (ctx) => settle(ctx, null, 'flush', () => ctx.log.flush()) },
   { name: 'createTopic', weight: (ctx) => (ctx.ledger.topicCount <= EXTRA_TOPICS_MAX ? 2 : 0), run: createExtraTopic },
+  {
+    name: 'createPartitions',
+    weight: (ctx) => (growableTopics(ctx).length > 0 ? 1 : 0),
+    run: growExtraTopic,
+    // One growth at a time, and never of a topic being deleted, keeps the ledger's pending count exact.
+    conflicts: ['createPartitions', 'deleteTopic'],
+  },
   { name: 'deleteTopic', weight: (ctx) => (extraLiveTopics(ctx).length > 0 ? 1 : 0), run: deleteExtraTopic, conflicts: DELETE_TOPIC_CONFLICTS },
   {
     // A clean shutdown ends the boot: the power is cut right after close() resolves (or during it,
@@ -179,6 +190,10 @@ function pickTarget(ctx: WorkloadContext): Target | null {
   return { topic: topic.name, partition: randomInt(ctx.random, 0, topic.partitions - 1) }
 }
 
+function growableTopics(ctx: WorkloadContext): { name: string; partitions: number }[] {
+  return ctx.ledger.topicsIn('live').filter((t) => t.name !== BASE_TOPIC && t.partitions < EXTRA_TOPIC_PARTITIONS_MAX)
+}
+
 function extraLiveTopics(ctx: WorkloadContext): string[] {
   return ctx.ledger
     .topicsIn('live')
@@ -214,6 +229,26 @@ function acknowledged(ctx: WorkloadContext, { topic, partition }: Target, record
   ctx.ledger.ack(topic, partition, { baseOffset: result.baseOffset, lastOffset: result.lastOffset, digest: batchDigest(records), source: `boot ${ctx.boot}` })
 }
 
+/** A read below the HW: every record intact, and the last one durable already (FM-23: nothing a reader saw can vanish). */
+async function readSome(ctx: WorkloadContext): Promise<void> {
+  const target = pickTarget(ctx)
+  if (target === null) return
+  const where = `${target.topic}-${target.partition}`
+  await settle(ctx, target.topic, `read from ${where}`, async () => {
+    const handle = ctx.log.partition(target.topic, target.partition)
+    const offset = randomInt(ctx.random, handle.logStartOffset, handle.highWatermark)
+    const { records } = await handle.read({ offset, maxBytes: READ_BYTES_MAX })
+    const last = records[records.length - 1]
+    if (ctx.fs.crashed || last === undefined) return
+    for (const record of records) {
+      if (!isIntactRecord(record.key, record.value)) ctx.violation('read', `a read of ${where} returned offset ${record.offset} with bytes other than those written`)
+    }
+    if (ctx.checkAckCoverage && last.offset >= handle.logStartOffset && ctx.fs.ackCoverage(`${ctx.logDir}/${where}`, last.value!) !== 'durable') {
+      ctx.violation('read', `a read of ${where} returned offset ${last.offset}, whose bytes are not durable yet (FM-23)`)
+    }
+  })
+}
+
 async function deleteRecords(ctx: WorkloadContext): Promise<void> {
   const target = pickTarget(ctx)
   if (target === null) return
@@ -231,6 +266,17 @@ async function createExtraTopic(ctx: WorkloadContext): Promise<void> {
   await settle(ctx, name, `createTopic ${name}`, async () => {
     await ctx.log.createTopic(name, EXTRA_TOPIC_OPTIONS)
     if (!ctx.fs.crashed) ctx.ledger.confirmCreate(name)
+  })
+}
+
+async function growExtraTopic(ctx: WorkloadContext): Promise<void> {
+  const growable = growableTopics(ctx)
+  if (growable.length === 0) return
+  const topic = growable[randomInt(ctx.random, 0, growable.length - 1)]!
+  ctx.ledger.startGrow(topic.name, topic.partitions + 1)
+  await settle(ctx, topic.name, `createPartitions ${topic.name} ${topic.partitions + 1}`, async () => {
+    await ctx.log.createPartitions(topic.name, topic.partitions + 1)
+    if (!ctx.fs.crashed) ctx.ledger.confirmGrow(topic.name)
   })
 }
 
