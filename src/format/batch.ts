@@ -28,6 +28,7 @@ import { invalidArgType, invalidArgValue, outOfRange, SeglogError, assertSafeNon
 import { BATCH_BYTES_MAX, BATCH_RECORDS_MAX } from '../limits.js'
 import {
   ATTRIBUTES_POS,
+  BASE_OFFSET_POS,
   BATCH_HEADER_BYTES,
   BATCH_LENGTH_POS,
   BASE_SEQUENCE_POS,
@@ -53,6 +54,7 @@ import {
   TRANSACTIONAL_FLAG_MASK,
   computeBatchCrc,
   readBatchHeader,
+  readInt64,
   setBaseOffset,
   writeInt64,
   type BatchHeader,
@@ -61,6 +63,7 @@ import { corruptRecord } from './corrupt-record.js'
 import {
   RECORD_BYTES_MIN,
   bytesFieldSize,
+  newRecordFields,
   headersSize,
   readRecord,
   recordFixedBodySize,
@@ -69,6 +72,7 @@ import {
   writeHeaders,
   writeRecordPrefix,
   type DecodedRecord,
+  type RecordContext,
   type RecordInput,
 } from './record.js'
 import { varintSize, type Cursor } from './varint.js'
@@ -286,60 +290,83 @@ function checkedBatchSizeAt(buf: Buffer, pos: number): number {
   return sizeBytes
 }
 
-/** Validates and decodes the batch starting at `pos` of `buf` (see the file header). */
-export function decodeBatch(buf: Buffer, pos = 0, options?: DecodeBatchOptions): DecodedBatch {
-  if (!Buffer.isBuffer(buf)) throw invalidArgType('buf', 'an instance of Buffer', buf)
-  assertSafeNonNegativeInteger('pos', pos)
-  const verifyCrc = options?.verifyCrc ?? true
-
+/**
+ * Checks everything decoding needs before the records (see the file header: size, magic, CRC
+ * unless `verifyCrc` is false, codec, int64 ranges, lastOffsetDelta, recordsCount) and returns the
+ * batch size. Reads single fields rather than a header object: the read path calls this per batch.
+ */
+export function checkBatchAt(buf: Buffer, pos: number, verifyCrc: boolean): number {
   const sizeBytes = checkedBatchSizeAt(buf, pos)
-  const header = readBatchHeader(buf, pos)
   if (verifyCrc) {
+    const stored = buf.readUInt32BE(pos + CRC_POS)
     const computed = computeBatchCrc(buf, pos, sizeBytes)
-    if (computed !== header.crc) {
-      throw corruptRecord(pos, `stored CRC 0x${header.crc.toString(16).padStart(8, '0')} != computed 0x${computed.toString(16).padStart(8, '0')} over ${sizeBytes} bytes`)
+    if (computed !== stored) {
+      throw corruptRecord(pos, `stored CRC 0x${stored.toString(16).padStart(8, '0')} != computed 0x${computed.toString(16).padStart(8, '0')} over ${sizeBytes} bytes`)
     }
   }
-
-  const codecId = header.attributes & COMPRESSION_CODEC_MASK
+  const codecId = buf.readInt16BE(pos + ATTRIBUTES_POS) & COMPRESSION_CODEC_MASK
   const compression = COMPRESSION_BY_ID[codecId]
   if (compression === undefined) throw corruptRecord(pos, `unknown compression codec id ${codecId}`)
   if (codecId !== 0) {
     throw new SeglogError('UNSUPPORTED_COMPRESSION_TYPE', `Record batch at position ${pos} is compressed with ${compression}, which is not supported yet`)
   }
-  const { baseOffset, baseTimestamp, maxTimestamp, producerId, lastOffsetDelta, recordsCount } = header
+  const baseOffset = readInt64(buf, pos + BASE_OFFSET_POS)
+  const baseTimestamp = readInt64(buf, pos + BASE_TIMESTAMP_POS)
+  const maxTimestamp = readInt64(buf, pos + MAX_TIMESTAMP_POS)
+  const producerId = readInt64(buf, pos + PRODUCER_ID_POS)
   if (!Number.isSafeInteger(baseOffset) || !Number.isSafeInteger(baseTimestamp) || !Number.isSafeInteger(maxTimestamp) || !Number.isSafeInteger(producerId)) {
     throw corruptRecord(pos, `baseOffset ${baseOffset}, baseTimestamp ${baseTimestamp}, maxTimestamp ${maxTimestamp} or producerId ${producerId} is outside the safe integer range`)
   }
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_POS)
   if (lastOffsetDelta < 0) throw corruptRecord(pos, `lastOffsetDelta ${lastOffsetDelta} is negative`)
-  const end = pos + sizeBytes
-  // Bound the count by the bytes present before allocating the records array.
+  // Bound the count by the bytes present before anything is allocated per record.
+  const recordsCount = buf.readInt32BE(pos + RECORDS_COUNT_POS)
   if (recordsCount < 0 || recordsCount > (sizeBytes - BATCH_HEADER_BYTES) / RECORD_BYTES_MIN) {
     throw corruptRecord(pos, `recordsCount ${recordsCount} does not fit the ${sizeBytes - BATCH_HEADER_BYTES} bytes of records`)
   }
+  return sizeBytes
+}
 
-  const timestampType: TimestampType = (header.attributes & TIMESTAMP_TYPE_MASK) !== 0 ? 'LogAppendTime' : 'CreateTime'
-  const context = {
-    baseOffset,
-    baseTimestamp,
-    logAppendTime: timestampType === 'LogAppendTime' ? maxTimestamp : null,
-    baseSequence: header.baseSequence,
+/** What a record needs from the header of the batch at `pos` (checked by checkBatchAt). */
+export function recordContextAt(buf: Buffer, pos: number): RecordContext {
+  const logAppendTime = (buf.readInt16BE(pos + ATTRIBUTES_POS) & TIMESTAMP_TYPE_MASK) !== 0
+  return {
+    baseOffset: readInt64(buf, pos + BASE_OFFSET_POS),
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP_POS),
+    logAppendTime: logAppendTime ? readInt64(buf, pos + MAX_TIMESTAMP_POS) : null,
+    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_POS),
   }
+}
+
+/** Throws CORRUPT_RECORD if the records parsed from the batch at `pos` ended before `end`. */
+export function checkRecordsEnd(cursorPos: number, end: number, pos: number, recordsCount: number): void {
+  if (cursorPos !== end) {
+    throw corruptRecord(pos, `${end - cursorPos} bytes remain after the ${recordsCount} declared records (batch of ${end - pos} bytes)`)
+  }
+}
+
+/** Validates and decodes the batch starting at `pos` of `buf` (see the file header). */
+export function decodeBatch(buf: Buffer, pos = 0, options?: DecodeBatchOptions): DecodedBatch {
+  if (!Buffer.isBuffer(buf)) throw invalidArgType('buf', 'an instance of Buffer', buf)
+  assertSafeNonNegativeInteger('pos', pos)
+  const sizeBytes = checkBatchAt(buf, pos, options?.verifyCrc ?? true)
+  const header = readBatchHeader(buf, pos)
+  const context = recordContextAt(buf, pos)
+  const end = pos + sizeBytes
   const cursor: Cursor = { pos: pos + RECORDS_POS }
-  const records = new Array<DecodedRecord>(recordsCount)
-  for (let i = 0; i < recordsCount; i++) records[i] = readRecord(buf, cursor, end, context)
-  if (cursor.pos !== end) {
-    throw corruptRecord(pos, `${end - cursor.pos} bytes remain after the ${recordsCount} declared records (batch of ${sizeBytes} bytes)`)
-  }
+  const fields = newRecordFields()
+  const records = new Array<DecodedRecord>(header.recordsCount)
+  for (let i = 0; i < header.recordsCount; i++) records[i] = readRecord(buf, cursor, end, context, fields)
+  checkRecordsEnd(cursor.pos, end, pos, header.recordsCount)
 
   return {
     ...header,
     sizeBytes,
-    lastOffset: baseOffset + lastOffsetDelta,
+    lastOffset: header.baseOffset + header.lastOffsetDelta,
     isControl: (header.attributes & CONTROL_FLAG_MASK) !== 0,
     isTransactional: (header.attributes & TRANSACTIONAL_FLAG_MASK) !== 0,
-    timestampType,
-    compression,
+    timestampType: context.logAppendTime === null ? 'CreateTime' : 'LogAppendTime',
+    compression: 'none',
     records,
   }
 }

@@ -27,7 +27,7 @@
  * validate and measure, the `write*` functions fill an exactly-sized buffer. Strings are written
  * in place with `buf.write`, never converted to an intermediate Buffer.
  */
-import { invalidArgType, outOfRange } from '../errors.js'
+import { invalidArgType, outOfRange, type SeglogError } from '../errors.js'
 import { HEADER_KEY_BYTES_MAX } from '../limits.js'
 import { corruptRecord } from './corrupt-record.js'
 import { incrementSequence } from './sequence.js'
@@ -222,49 +222,104 @@ function readBytesField(buf: Buffer, cursor: Cursor, end: number, what: string):
   const start = cursor.pos
   const length = readVarintAt(buf, cursor, end)
   if (length === -1) return null
-  if (length < 0) throw corruptRecord(start, `${what} length ${length} is negative`)
   const pos = cursor.pos
-  if (length > end - pos) throw corruptRecord(start, `${what} of ${length} bytes runs past the record end at ${end}`)
+  if (length < 0 || length > end - pos) throw badFieldLength(start, what, length, end)
   cursor.pos = pos + length
   return buf.subarray(pos, pos + length)
 }
 
-/** Parses the record at `cursor.pos`, which must end by `batchEnd`; advances the cursor past it. */
-export function readRecord(buf: Buffer, cursor: Cursor, batchEnd: number, context: RecordContext): DecodedRecord {
+// Errors are built in functions of their own so that the parsing functions stay small enough for
+// V8 to inline into the per-record loop.
+
+function badFieldLength(start: number, what: string, length: number, end: number): SeglogError {
+  if (length < 0) return corruptRecord(start, `${what} length ${length} is negative`)
+  return corruptRecord(start, `${what} of ${length} bytes runs past the record end at ${end}`)
+}
+
+function badRecordLength(start: number, bodyBytes: number, bytesLeft: number): SeglogError {
+  if (bodyBytes < 0 || bodyBytes > bytesLeft) {
+    return corruptRecord(start, `record length ${bodyBytes} does not fit the ${bytesLeft} bytes left in the batch`)
+  }
+  return corruptRecord(start, 'record body is empty')
+}
+
+function badHeadersCount(countPos: number, headersCount: number, bytesLeft: number): SeglogError {
+  return corruptRecord(countPos, `headers count ${headersCount} is negative or exceeds the ${bytesLeft} bytes left in the record`)
+}
+
+function badRecordEnd(start: number, bodyBytes: number, used: number): SeglogError {
+  return corruptRecord(start, `record declares ${bodyBytes} body bytes but its fields use ${used}`)
+}
+
+/**
+ * The fields of one record as `parseRecord` leaves them: deltas still relative to the batch, key,
+ * value and header values as views. One caller-owned object is refilled per record, so parsing
+ * allocates nothing but the views and the headers array that the returned record keeps anyway.
+ */
+export interface RecordFields {
+  offsetDelta: number
+  timestampDelta: number
+  key: Buffer | null
+  value: Buffer | null
+  headers: [string, Buffer | null][]
+}
+
+/** A RecordFields to refill. */
+export function newRecordFields(): RecordFields {
+  return { offsetDelta: 0, timestampDelta: 0, key: null, value: null, headers: [] }
+}
+
+/**
+ * Parses and validates the record at `cursor.pos`, which must end by `batchEnd`, into `fields`;
+ * advances the cursor past it. Throws CORRUPT_RECORD naming the position (see the file header).
+ */
+export function parseRecord(buf: Buffer, cursor: Cursor, batchEnd: number, fields: RecordFields): void {
   const start = cursor.pos
   const bodyBytes = readVarintAt(buf, cursor, batchEnd)
   const bodyStart = cursor.pos
-  if (bodyBytes < 0 || bodyBytes > batchEnd - bodyStart) {
-    throw corruptRecord(start, `record length ${bodyBytes} does not fit the ${batchEnd - bodyStart} bytes left in the batch`)
-  }
+  if (bodyBytes < 1 || bodyBytes > batchEnd - bodyStart) throw badRecordLength(start, bodyBytes, batchEnd - bodyStart)
   const end = bodyStart + bodyBytes
-  if (bodyBytes < 1) throw corruptRecord(start, 'record body is empty')
   cursor.pos++ // attributes: unused
-  const timestampDelta = readVarlongAt(buf, cursor, end)
-  const offsetDelta = readVarintAt(buf, cursor, end)
-  const key = readBytesField(buf, cursor, end, 'key')
-  const value = readBytesField(buf, cursor, end, 'value')
+  fields.timestampDelta = readVarlongAt(buf, cursor, end)
+  fields.offsetDelta = readVarintAt(buf, cursor, end)
+  fields.key = readBytesField(buf, cursor, end, 'key')
+  fields.value = readBytesField(buf, cursor, end, 'value')
   const countPos = cursor.pos
   const headersCount = readVarintAt(buf, cursor, end)
-  if (headersCount < 0 || headersCount > end - cursor.pos) {
-    throw corruptRecord(countPos, `headers count ${headersCount} is negative or exceeds the ${end - cursor.pos} bytes left in the record`)
-  }
-  const headers = new Array<[string, Buffer | null]>(headersCount)
-  for (let i = 0; i < headersCount; i++) {
+  if (headersCount < 0 || headersCount > end - cursor.pos) throw badHeadersCount(countPos, headersCount, end - cursor.pos)
+  fields.headers = headersCount === 0 ? [] : readHeaders(buf, cursor, end, headersCount)
+  if (cursor.pos !== end) throw badRecordEnd(start, bodyBytes, cursor.pos - bodyStart)
+}
+
+function readHeaders(buf: Buffer, cursor: Cursor, end: number, count: number): [string, Buffer | null][] {
+  const headers = new Array<[string, Buffer | null]>(count)
+  for (let i = 0; i < count; i++) {
     const keyPos = cursor.pos
     const headerKey = readBytesField(buf, cursor, end, 'header key')
     if (headerKey === null) throw corruptRecord(keyPos, 'header key is null')
     headers[i] = [headerKey.toString('utf8'), readBytesField(buf, cursor, end, 'header value')]
   }
-  if (cursor.pos !== end) {
-    throw corruptRecord(start, `record declares ${bodyBytes} body bytes but its fields use ${cursor.pos - bodyStart}`)
-  }
+  return headers
+}
 
-  const offset = context.baseOffset + offsetDelta
-  const timestamp = context.logAppendTime ?? context.baseTimestamp + timestampDelta
+/** Throws CORRUPT_RECORD unless a record's absolute offset and timestamp are safe integers. */
+export function checkRecordNumbers(offset: number, timestamp: number, position: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(timestamp)) {
-    throw corruptRecord(start, `record offset ${offset} or timestamp ${timestamp} is outside the safe integer range`)
+    throw corruptRecord(position, `record offset ${offset} or timestamp ${timestamp} is outside the safe integer range`)
   }
-  const sequence = context.baseSequence < 0 ? -1 : incrementSequence(context.baseSequence, offsetDelta)
-  return { offset, timestamp, key, value, headers, sequence }
+}
+
+/**
+ * Parses the record at `cursor.pos`, which must end by `batchEnd`; advances the cursor past it.
+ * `fields` is scratch space the caller may reuse for the next record of the same batch (it is not
+ * module-level, so no view outlives the batch's decoding through it).
+ */
+export function readRecord(buf: Buffer, cursor: Cursor, batchEnd: number, context: RecordContext, fields = newRecordFields()): DecodedRecord {
+  const start = cursor.pos
+  parseRecord(buf, cursor, batchEnd, fields)
+  const offset = context.baseOffset + fields.offsetDelta
+  const timestamp = context.logAppendTime ?? context.baseTimestamp + fields.timestampDelta
+  checkRecordNumbers(offset, timestamp, start)
+  const sequence = context.baseSequence < 0 ? -1 : incrementSequence(context.baseSequence, fields.offsetDelta)
+  return { offset, timestamp, key: fields.key, value: fields.value, headers: fields.headers, sequence }
 }

@@ -8,24 +8,14 @@
  * Pure with respect to partition state: the caller passes the bounds it read under.
  */
 import { batchSizeAt, isControlBatch, ATTRIBUTES_POS, BATCH_HEADER_BYTES, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
-import { decodeBatch } from '../format/batch.js'
+import { appendBatchRecords, type LogRecord } from '../format/batch-records.js'
 import type { PartitionLog } from './partition-log.js'
 import { hasTestBug } from '../test-bugs.js'
 
 /** Planted bug (test-bugs.ts): records returned without their CRC checked. */
 const NO_CRC_ON_READ = hasTestBug('no-crc-on-read')
 
-/** A record as `read` and `stream` return it (api.md "Reading"). */
-export interface LogRecord {
-  offset: number
-  timestamp: number
-  key: Buffer | null
-  value: Buffer | null
-  headers: [string, Buffer | null][]
-  /** Present on records written with a producer id. */
-  producerId?: number
-  sequence?: number
-}
+export type { LogRecord }
 
 /** Where the readable data ends: the HW offset and its byte position in its segment. */
 export interface ReadBound {
@@ -77,25 +67,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
         pos += sizeBytes
         continue
       }
-      const batch = decodeBatch(bytes, pos, NO_CRC_ON_READ ? { verifyCrc: false } : undefined)
-      const hasProducer = batch.producerId >= 0
-      for (const record of batch.records) {
-        if (record.offset < nextOffset) continue
-        if (record.offset >= bound.offset || records.length >= maxRecords) break
-        const out: LogRecord = {
-          offset: record.offset,
-          timestamp: record.timestamp,
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-        }
-        if (hasProducer) {
-          out.producerId = batch.producerId
-          out.sequence = record.sequence
-        }
-        records.push(out)
-        nextOffset = record.offset + 1
-      }
+      nextOffset = appendBatchRecords(bytes, pos, records, nextOffset, bound.offset, maxRecords, !NO_CRC_ON_READ)
       if (records.length < maxRecords) nextOffset = Math.max(nextOffset, Math.min(lastOffset + 1, bound.offset))
       pos += sizeBytes
     }
