@@ -46,6 +46,7 @@ const ACK_BEFORE_DATASYNC = hasTestBug('ack-before-datasync')
 import { HighWatermarkWaiters, abortError } from './hw-waiters.js'
 import type { PartitionLog } from './partition-log.js'
 import { collectRecords, type LogRecord, type ReadBound } from './reader.js'
+import { RecordStream } from './record-stream.js'
 import { sendSlice, sliceForSend } from './send-to.js'
 import type { Socket } from 'node:net'
 
@@ -110,6 +111,14 @@ interface PendingAppend {
   reject: (err: Error) => void
   result: AppendResult | null
 }
+
+/**
+ * Bytes per fetch behind `stream()`. The records of one fetch stay alive until the consumer has
+ * passed them, and every young-generation GC copies whatever is alive: with 1 MiB fetches (~10,000
+ * records of 100 B) GC took a quarter of a replay; 128 KiB cut stream()'s CPU per record by a
+ * fifth (bench W5), and 32 KiB gained nothing more while adding a lookup per fetch.
+ */
+const STREAM_FETCH_BYTES = 128 * 1024
 
 const APPEND_OPTION_KEYS = new Set(['acks', 'compression', 'producerId', 'producerEpoch', 'baseSequence', 'transactional'])
 const READ_OPTION_KEYS = new Set(['offset', 'maxBytes', 'maxRecords', 'isolation', 'minBytes', 'maxWaitMs', 'signal'])
@@ -537,33 +546,35 @@ export class Partition {
     }
   }
 
-  /** Records as an async iterator (api.md `stream`). */
-  stream(options: StreamOptions = {}): AsyncGenerator<LogRecord> {
+  /** Records as an async iterator (api.md `stream`); see record-stream.ts. */
+  stream(options: StreamOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
     // Validated now, so bad options throw at the call rather than at the first next().
-    return this.streamRecords(validateStreamOptions(options))
+    const { from = 'earliest', follow = false, signal, isolation } = validateStreamOptions(options)
+    let offset: number | null = null
+    return new RecordStream(async () => {
+      if (offset === null) offset = await this.streamStartOffset(from)
+      for (;;) {
+        if (signal?.aborted) throw abortError(signal)
+        if (this.ctx.closed()) return null
+        let result: ReadResult
+        try {
+          result = await this.read({ offset, maxBytes: STREAM_FETCH_BYTES, maxWaitMs: follow ? 60_000 : 0, signal, isolation })
+        } catch (err) {
+          if (follow && err instanceof SeglogError && err.code === 'LOG_CLOSED') return null
+          throw err
+        }
+        offset = result.nextOffset
+        if (result.records.length > 0) return result.records
+        if (!follow && offset >= result.highWatermark) return null
+      }
+    })
   }
 
-  private async *streamRecords(options: StreamOptions): AsyncGenerator<LogRecord> {
-    const { from = 'earliest', follow = false, signal, isolation } = options
-    let offset: number
-    if (from === 'earliest') offset = this.logStartOffset
-    else if (from === 'latest') offset = this.hw
-    else if (typeof from === 'number') offset = from
-    else offset = (await this.offsetForTimestamp(from.timestamp)) ?? this.hw
-    for (;;) {
-      if (signal?.aborted) throw abortError(signal)
-      if (this.ctx.closed()) return
-      let result: ReadResult
-      try {
-        result = await this.read({ offset, maxWaitMs: follow ? 60_000 : 0, signal, isolation })
-      } catch (err) {
-        if (follow && err instanceof SeglogError && err.code === 'LOG_CLOSED') return
-        throw err
-      }
-      for (const record of result.records) yield record
-      offset = result.nextOffset
-      if (!follow && result.records.length === 0 && offset >= result.highWatermark) return
-    }
+  private async streamStartOffset(from: NonNullable<StreamOptions['from']>): Promise<number> {
+    if (from === 'earliest') return this.logStartOffset
+    if (from === 'latest') return this.hw
+    if (typeof from === 'number') return from
+    return (await this.offsetForTimestamp(from.timestamp)) ?? this.hw
   }
 
   /** First offset with timestamp ≥ `timestampMs` below the HW, or null. */
