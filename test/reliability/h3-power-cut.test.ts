@@ -56,8 +56,11 @@ describe.sequential('H3: power cuts on a loop-mounted image', () => {
     const cuts = ran.reduce((sum, r) => sum + r.result.cuts, 0)
     const perFs = ran.map((r) => `${r.fsType} ${r.result.cuts}`).join(', ')
     const caught = Object.entries(plantedBugsCaught).map(([bug, yes]) => `${bug} ${yes ? 'caught' : 'MISSED'}`)
+    const ackedBatches = ran.reduce((sum, r) => sum + r.result.ackedBatches, 0)
+    const repairedOpens = ran.reduce((sum, r) => sum + r.result.repairedOpens, 0)
     reportReliability(
-      `H3 power-cut: ${cuts} cuts (${perFs || 'none'}), seed ${SEED}, violations ${violations.length}` +
+      `H3 power-cut: ${cuts} cuts (${perFs || 'none'}), ${ackedBatches} acknowledged batches, ${repairedOpens} opens refused then repaired, ` +
+        `seed ${SEED}, violations ${violations.length}` +
         `${caught.length > 0 ? `, planted ${caught.join(', ')}` : ''}${skipped.length > 0 ? `; skipped: ${skipped.join('; ')}` : ''}`,
       {
         harness: 'H3',
@@ -67,7 +70,7 @@ describe.sequential('H3: power cuts on a loop-mounted image', () => {
         violations: violations.length,
         counters: countViolations(violations, emptyCounters()),
         byFileSystem: Object.fromEntries(ran.map((r) => [r.fsType, r.result.cuts])),
-        repairedOpens: ran.reduce((sum, r) => sum + r.result.repairedOpens, 0),
+        repairedOpens,
         plantedBugsCaught,
       },
     )
