@@ -48,7 +48,10 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
     const segment = segments[index]!
     if (segment.baseOffset > bound.segmentBaseOffset) break
     const maxPosition = segment.baseOffset === bound.segmentBaseOffset ? bound.position : undefined
-    const slice = segment.read(nextOffset, Math.max(bytesLeft, 0), { maxPosition, minOneMessage: bytesRead === 0 })
+    // Records have distinct offsets: the ones still wanted lie at or below this, so no batch past
+    // the one holding it is fetched (a point read copies one batch, not maxBytes).
+    const maxOffset = Math.min(nextOffset + (maxRecords - records.length) - 1, Number.MAX_SAFE_INTEGER)
+    const slice = segment.read(nextOffset, Math.max(bytesLeft, 0), { maxPosition, minOneMessage: bytesRead === 0, maxOffset })
     if (slice === null || slice.bytes.length === 0) {
       if (slice !== null && bytesRead > 0) break // maxBytes reached before the next batch
       index++
