@@ -3,7 +3,8 @@
  * appended to the file named by SEGLOG_RELIABILITY_REPORT for the lead's aggregate report).
  *
  * JSON line: { harness, crashes, faultKinds, seed, violations, … } where `faultKinds` uses the
- * compass names of reliability-research.md §5 ("power loss", "torn tail", "dir-entry loss") and
+ * compass names of reliability-research.md §5 ("power loss", "torn tail", "dir-entry loss",
+ * "fdatasync EIO", "fsync (dir) EIO") and
  * `damage` counts every choice the crash images made (crash-image.ts).
  */
 import { appendFileSync } from 'node:fs'
@@ -19,6 +20,8 @@ export function faultKinds(result: H4Result): string[] {
   if (d['tear-512'] + d['tear-4096'] > 0) kinds.push('torn tail')
   if (d['dir-revert'] + d['dir-subset'] > 0) kinds.push('dir-entry loss')
   if (result.crashesDuringOpen > 0) kinds.push('power loss during recovery')
+  if (result.syncFailures.file > 0) kinds.push('fdatasync EIO')
+  if (result.syncFailures.dir > 0) kinds.push('fsync (dir) EIO')
   return kinds
 }
 
@@ -26,7 +29,8 @@ export function summaryLine(result: H4Result): string {
   return (
     `${H4_HARNESS_NAME}: ${result.crashes} crashes (${result.crashesDuringOpen} during recovery, ${result.cleanCloses} right after a clean close), ` +
     `${result.acknowledgedBatches} acknowledged batches checked, ${result.recoveriesThatTruncated} recoveries cut a torn tail, ` +
-    `${result.indexRebuilds} index rebuilds, longest open ${result.maxOpenEvents} file-system events, seed ${result.seed}, violations ${result.violations.length}`
+    `${result.indexRebuilds} index rebuilds, ${result.syncFailures.file + result.syncFailures.dir} syncs failed with EIO ` +
+    `(${result.syncFailuresDuringOpen} in recovery), longest open ${result.maxOpenEvents} file-system events, seed ${result.seed}, violations ${result.violations.length}`
   )
 }
 
@@ -41,6 +45,7 @@ export function appendReportLine(result: H4Result, reportPath: string | undefine
     violations: result.violations.length,
     crashesDuringRecovery: result.crashesDuringOpen,
     cleanCloses: result.cleanCloses,
+    syncFailures: result.syncFailures,
     acknowledgedBatches: result.acknowledgedBatches,
     crashPoints: result.crashPoints,
     damage: result.damage,

@@ -12,6 +12,10 @@
  * and the next boot opens a new SimFS over that tree. After the last crash one more boot opens,
  * checks, closes cleanly, and a last open checks the clean path.
  *
+ * In about one boot in eight (SYNC_FAILURE_BOOT_FRACTION) one sync fails with EIO, fsyncgate style
+ * (what it covered stays readable but never reaches the disk): the log must fail-stop by the next
+ * event-loop turn (contract 7), an open that meets it must fail, and the next boot recovers.
+ *
  * Also checked per boot: open finishes within OPEN_EVENTS_MAX file-system events (recovery work is
  * bounded by what is on disk, so more means a loop), and every acknowledgement and every record a
  * read returns is durable the moment the workload sees it (workload.ts). A boot that makes no progress for STALL_TIMEOUT_MS of wall
@@ -24,6 +28,7 @@
 import { Log } from '../../../src/log.js'
 import { deriveSeed, randomInt, seededRandom } from '../../helpers/seeded-random.mjs'
 import { crashImage, noDamage, type DamageCounts } from './crash-image.js'
+import { reportsSyncFailure, TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS } from './known-bugs.js'
 import { SimFS, simFsWithDirs } from './sim-fs.js'
 import { describeError, SimLedger } from './sim-ledger.js'
 import type { DirNode } from './sim-nodes.js'
@@ -46,6 +51,15 @@ const CRASH_EVENTS_MAX = 400
 const OPEN_EVENTS_MAX = 1_000
 /** Event-loop turns a simulated sync takes, 1…this: varies what lands while a sync is in flight. */
 const SYNC_DELAY_TURNS_MAX = 3
+/**
+ * Boots in which one sync fails with EIO, fsyncgate style (sim-fs.ts `failSync`), and how far into
+ * the boot's syncs it may come: about one boot in eight exercises fail-stop (contract 7) and the
+ * recovery after it, often an fsync of recovery itself (FM-24).
+ */
+const SYNC_FAILURE_BOOT_FRACTION = 1 / 8
+const SYNC_FAILURE_SYNCS_MAX = 40
+/** Syncs of these files come from the append path (group commit, roll), which does fail-stop. */
+const SEGMENT_FILE_PATTERN = /\.(log|index|timeindex|txnindex)$/
 /** Wall time after which a boot that neither crashed nor finished counts as hung. */
 const STALL_TIMEOUT_MS = 30_000
 /** The simulated clock's start: fixed, so a seed replays the same timestamps. */
@@ -65,8 +79,15 @@ export interface H4Options {
 
 export interface H4Violation {
   boot: number
-  kind: ViolationKind | 'recovery' | 'harness'
+  kind: ViolationKind | 'recovery' | 'fail-stop' | 'harness'
   message: string
+}
+
+/** What one boot has seen so far. */
+interface BootState {
+  log: Log | null
+  /** The sync that failed with EIO in this boot (`op path`), once it has. */
+  syncFailure: string | null
 }
 
 export interface H4Result {
@@ -76,6 +97,9 @@ export interface H4Result {
   crashesDuringOpen: number
   /** Boots that ended with a clean close, the power cut right after it. */
   cleanCloses: number
+  /** Syncs failed with EIO (of files, of directories), and how many of them an open was running (which then had to fail). */
+  syncFailures: { file: number; dir: number }
+  syncFailuresDuringOpen: number
   acknowledgedBatches: number
   /** Most file-system events one completed open took (bounded by OPEN_EVENTS_MAX). */
   maxOpenEvents: number
@@ -109,6 +133,8 @@ export async function runSimfsHarness(options: H4Options): Promise<H4Result> {
       crashes: 0,
       crashesDuringOpen: 0,
       cleanCloses: 0,
+      syncFailures: { file: 0, dir: 0 },
+      syncFailuresDuringOpen: 0,
       maxOpenEvents: 0,
       acknowledgedBatches: 0,
       recoveriesThatTruncated: 0,
@@ -148,12 +174,16 @@ async function crashedBoot(run: Run, fs: SimFS, boot: number): Promise<DirNode |
       resolve('crashed')
     })
   })
+  const state: BootState = { log: null, syncFailure: null }
+  const faultRandom = seededRandom(deriveSeed(run.options.seed, boot, 3))
+  if (faultRandom() < SYNC_FAILURE_BOOT_FRACTION) {
+    fs.failSync(randomInt(faultRandom, 1, SYNC_FAILURE_SYNCS_MAX), (what) => syncFailed(run, fs, boot, state, what))
+  }
   let stallTimer: NodeJS.Timeout | undefined
   const stalled = new Promise<'stalled'>((resolve) => {
     stallTimer = setTimeout(() => resolve('stalled'), STALL_TIMEOUT_MS)
   })
-  let log: Log | null = null
-  const stopped = bootLog(run, fs, boot, random, (openedLog) => (log = openedLog), false).then((status) => (status === 'stop' ? 'stop' : new Promise<never>(() => {})))
+  const stopped = bootLog(run, fs, boot, random, state, false).then((status) => (status === 'stop' ? 'stop' : new Promise<never>(() => {})))
   const outcome = await Promise.race([crashed, stalled, stopped])
   clearTimeout(stallTimer)
   if (outcome === 'stalled') {
@@ -166,16 +196,38 @@ async function crashedBoot(run: Run, fs: SimFS, boot: number): Promise<DirNode |
   const point = fs.lastEventOp
   run.result.crashPoints[point] = (run.result.crashPoints[point] ?? 0) + 1
   // The workload's actors stall on syncs that never complete; the Log itself is abandoned.
-  if (log === null) run.result.crashesDuringOpen++
-  else abandon(log)
+  if (state.log === null) run.result.crashesDuringOpen++
+  else abandon(state.log)
   return image
+}
+
+/**
+ * An injected EIO has just been delivered. Contract 7: by the next event-loop turn the log must be
+ * in the failed state (every path that syncs — appends, rolls, retention, checkpoints, topic
+ * changes — must fail-stop, never carry on or retry); checked only for syncs of segment files
+ * while known-bugs.ts tolerates the others. During open, open itself must fail (bootLog).
+ */
+function syncFailed(run: Run, fs: SimFS, boot: number, state: BootState, what: string): void {
+  const [op, path] = what.split(' ')
+  run.result.syncFailures[op === 'fsyncDir' ? 'dir' : 'file']++
+  state.syncFailure = what
+  const log = state.log
+  if (log === null) {
+    run.result.syncFailuresDuringOpen++
+    return
+  }
+  if (TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS && (op === 'fsyncDir' || !SEGMENT_FILE_PATTERN.test(path!))) return
+  setImmediate(() => {
+    if (fs.crashed || log.failure !== null) return
+    violation(run, fs, boot, 'fail-stop', `EIO from ${what} did not put the log in the failed state (contract 7: any fsync error fails the log)`)
+  })
 }
 
 /**
  * Opens the log, checks the ledger, and (unless `final`) starts the workload. Resolves 'stop' when
  * the run cannot go on (open refused), 'running' otherwise; a crash leaves it pending forever.
  */
-async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, onOpened: (log: Log) => void, final: boolean): Promise<'stop' | 'running'> {
+async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, state: BootState, final: boolean): Promise<'stop' | 'running'> {
   try {
     const eventsBefore = fs.eventCount
     let log: Log
@@ -183,6 +235,11 @@ async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, 
       log = await run.options.engine.open(H4_LOG_DIR, { fileSystem: fs, clock: () => run.clock.nowMs })
     } catch (err) {
       if (fs.crashed) return 'running'
+      if (state.syncFailure !== null && reportsSyncFailure(err)) {
+        // Recovery met the injected EIO and gave up, as it must: cut the power, recover again.
+        fs.crashNow()
+        return 'running'
+      }
       violation(run, fs, boot, 'recovery', `open refused the post-crash state: ${describeError(err)}`)
       return 'stop'
     }
@@ -190,7 +247,12 @@ async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, 
       abandon(log)
       return 'running'
     }
-    onOpened(log)
+    if (state.syncFailure !== null) {
+      violation(run, fs, boot, 'fail-stop', `open succeeded although its ${state.syncFailure} failed with EIO`)
+      abandon(log)
+      return 'stop'
+    }
+    state.log = log
     const recovered = log.recovery.partitions
     if (recovered.some((p) => p.truncatedBytes > 0)) run.result.recoveriesThatTruncated++
     for (const p of recovered) run.result.indexRebuilds += p.rebuiltIndexes
@@ -211,7 +273,7 @@ async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, 
       abandon(log)
       return 'running'
     }
-    const ctx = workloadContext(run, fs, log, boot, random)
+    const ctx = workloadContext(run, fs, log, boot, random, state)
     await ensureBaseTopic(ctx)
     for (let actor = 0; actor < ACTORS; actor++) {
       runActor(ctx, actor).catch((err: unknown) => {
@@ -230,12 +292,12 @@ async function bootLog(run: Run, fs: SimFS, boot: number, random: () => number, 
 /** After the last crash: one more recovery, checked, then a clean close and a clean open, checked. */
 async function finalBoots(run: Run, fs: SimFS, boot: number): Promise<void> {
   for (const label of [boot, boot + 1]) {
-    const status = await bootLog(run, fs, label, seededRandom(deriveSeed(run.options.seed, label)), () => {}, true)
+    const status = await bootLog(run, fs, label, seededRandom(deriveSeed(run.options.seed, label)), { log: null, syncFailure: null }, true)
     if (status === 'stop' || run.result.violations.length > 0) return
   }
 }
 
-function workloadContext(run: Run, fs: SimFS, log: Log, boot: number, random: () => number): WorkloadContext {
+function workloadContext(run: Run, fs: SimFS, log: Log, boot: number, random: () => number, state: BootState): WorkloadContext {
   const batchNumbers = new Map<number, number>()
   return {
     log,
@@ -252,6 +314,8 @@ function workloadContext(run: Run, fs: SimFS, log: Log, boot: number, random: ()
       run.result.cleanCloses++
       fs.crashNow()
     },
+    syncFailure: () => state.syncFailure,
+    endBootAfterFailure: () => fs.crashNow(),
     nextBatchId: (actor) => {
       const n = batchNumbers.get(actor) ?? 0
       batchNumbers.set(actor, n + 1)

@@ -163,6 +163,23 @@ describe('SimFS', () => {
     expect(fs.eventCount).toBe(3)
   })
 
+  it('fails the chosen sync with EIO fsyncgate-style: the writes stay readable, a crash loses them, a retry does not save them', async () => {
+    // Property: after a failed fsync Linux marks the pages clean; the data is gone at a power cut whatever follows.
+    const fs = freshFs()
+    const fd = fs.open('/d/f', 'create')
+    await fs.fsyncDir('/d')
+    let failed: string | null = null
+    fs.failSync(2, (what) => (failed = what))
+    fs.pwrite(fd, Buffer.from('safe'), 0)
+    await fs.fdatasync(fd)
+    fs.pwrite(fd, Buffer.from('lost'), 4)
+    await expect(fs.fdatasync(fd)).rejects.toMatchObject({ code: 'EIO', syscall: 'fdatasync', path: '/d/f' })
+    expect(failed).toBe('fdatasync /d/f')
+    expect(fs.readFile('/d/f').toString()).toBe('safelost')
+    await fs.fdatasync(fd) // the retry "succeeds"
+    expect(imageFs(fs, KEEP_ALL).readFile('/d/f').toString()).toBe('safe')
+  })
+
   it('keeps its state when called through an Object.create wrapper, as the planted bugs wrap it', () => {
     // Property: src/test-bugs.ts withTestBugs does not split the SimFS's counters or crash state.
     const fs = freshFs()

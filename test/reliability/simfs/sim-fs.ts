@@ -15,9 +15,10 @@
  * working on the abandoned state so the abandoned engine stalls quietly instead of throwing.
  *
  * Syncs: `fdatasync`/`fsync`/`fsyncDir` note, synchronously at the call, what they cover (the
- * content and changes present at that moment: writes issued after the call are not covered, the
- * FM-20 rule) and complete after a few event-loop turns (`syncDelayTurns`, seeded by the caller,
- * so appends interleave with syncs in flight). A later completion never moves durability back.
+ * changes made before that moment: writes issued after the call are not covered, the FM-20 rule)
+ * and complete after a few event-loop turns (`syncDelayTurns`, seeded by the caller, so appends
+ * interleave with syncs in flight). A later completion never moves durability back. `failSync`
+ * makes one chosen sync fail with EIO the way Linux does (fsyncgate, sim-nodes.ts).
  *
  * Order of operations: the last TRACE_EVENTS_MAX events are kept for failure messages, and
  * `ackCoverage` answers whether a byte string is durable in a directory's `.log` files — the
@@ -33,6 +34,8 @@ import {
   applyEntryChange,
   newDirNode,
   newFileNode,
+  settleDirSync,
+  settleFileSync,
   type DataChange,
   type DirNode,
   type EntryChange,
@@ -52,6 +55,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EISDIR: 'illegal operation on a directory',
   ENOTDIR: 'not a directory',
   ENOTEMPTY: 'directory not empty',
+  EIO: 'i/o error',
   EBADF: 'bad file descriptor',
 }
 
@@ -95,6 +99,8 @@ export class SimFS implements FileSystem {
     dead: false,
     lastFd: 2,
     lastOp: '',
+    syncsBeforeFailure: Number.POSITIVE_INFINITY,
+    onSyncFailure: null as ((what: string) => void) | null,
   }
   private readonly fds = new Map<number, OpenFile>()
   private readonly clock: () => number
@@ -128,6 +134,17 @@ export class SimFS implements FileSystem {
     if (!Number.isSafeInteger(afterEvents) || afterEvents < 1) throw new RangeError(`afterEvents must be an integer >= 1, got ${afterEvents}`)
     this.state.crashAtEvent = this.state.eventCount + afterEvents
     this.state.onCrash = onCrash
+  }
+
+  /**
+   * Makes the `afterSyncs`-th sync call from now (fdatasync, fsync or fsyncDir; ≥ 1) fail with EIO
+   * when it completes, fsyncgate style (sim-nodes.ts): what it covered stays readable but is lost
+   * at a crash, and later syncs do not bring it back. `onFailure` runs right after the rejection.
+   */
+  failSync(afterSyncs: number, onFailure: (what: string) => void): void {
+    if (!Number.isSafeInteger(afterSyncs) || afterSyncs < 1) throw new RangeError(`afterSyncs must be an integer >= 1, got ${afterSyncs}`)
+    this.state.syncsBeforeFailure = afterSyncs
+    this.state.onSyncFailure = onFailure
   }
 
   /** Crash now, between events (a watchdog or a harness error ends the run of this boot). */
@@ -227,14 +244,8 @@ export class SimFS implements FileSystem {
 
   fsyncDir(dirPath: string): Promise<void> {
     const dir = this.lookupDir(dirPath, 'fsync')
-    const covered = new Map(dir.entries)
     const upToSeq = dir.nextSeq
-    this.event('fsyncDir', dirPath)
-    return this.completeSync('fsyncDir', dirPath, () => {
-      if (dir.volatile.length === 0 || dir.volatile[0]!.seq >= upToSeq) return
-      dir.durable = covered
-      dir.volatile = dir.volatile.filter((change) => change.seq >= upToSeq)
-    })
+    return this.sync('fsyncDir', dirPath, (failed) => settleDirSync(dir, upToSeq, failed))
   }
 
   rename(from: string, to: string): void {
@@ -348,32 +359,42 @@ export class SimFS implements FileSystem {
 
   private syncFile(node: FileNode, path: string, op: string): Promise<void> {
     const upToSeq = node.nextSeq
-    const covered = node.volatile.length === 0 ? null : node.content.copy()
-    this.event(op, path)
-    return this.completeSync(op, path, () => {
-      if (covered === null || node.volatile.length === 0 || node.volatile[0]!.seq >= upToSeq) return
-      node.durable = covered
-      node.volatile = node.volatile.filter((change) => change.seq >= upToSeq)
-    })
+    return this.sync(op, path, (failed) => settleFileSync(node, upToSeq, failed))
   }
 
-  /** Completes a sync after its delay: makes it durable, counts the event, then resolves (unless dead). */
-  private completeSync(op: string, path: string, makeDurable: () => void): Promise<void> {
+  /**
+   * One sync: the call is an event; after its delay, `settle` makes what it covers durable (or
+   * lost, if this is the sync `failSync` picked), the completion is an event, and the promise
+   * settles — unless the machine died meanwhile.
+   */
+  private sync(op: string, path: string, settle: (failed: boolean) => void): Promise<void> {
+    const fails = this.takeSyncFailure()
+    this.event(op, path)
     // A crashed machine answers nothing: whoever waits for this sync waits forever.
     if (this.state.dead) return new Promise(() => {})
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const finish = (turnsLeft: number): void => {
         if (this.state.dead) return
         if (turnsLeft > 1) {
           setImmediate(finish, turnsLeft - 1)
           return
         }
-        makeDurable()
-        this.event(`${op} done`, path)
-        if (!this.state.dead) resolve()
+        settle(fails)
+        this.event(`${op} ${fails ? 'failed' : 'done'}`, path)
+        if (this.state.dead) return
+        if (!fails) return resolve()
+        reject(sysError('EIO', op, path))
+        this.state.onSyncFailure?.(`${op} ${path}`)
       }
       setImmediate(finish, Math.max(1, this.syncDelayTurns(op, path)))
     })
+  }
+
+  private takeSyncFailure(): boolean {
+    if (this.state.syncsBeforeFailure === Number.POSITIVE_INFINITY) return false
+    if (--this.state.syncsBeforeFailure > 0) return false
+    this.state.syncsBeforeFailure = Number.POSITIVE_INFINITY
+    return true
   }
 
   private changeData(node: FileNode, change: DataChange): void {

@@ -6,11 +6,15 @@
  * File: `content` is what reads see now; `durable` is the content as of the last completed
  * fdatasync/fsync; `volatile` lists the writes and resizes made since, each with a sequence number
  * (`seq`) so a sync that completes knows which of them it covers (those issued before it was
- * called). Invariant: applying `volatile` in order to `durable` gives `content`.
+ * called). Invariant: applying `volatile` in order to `durable` gives `content` — unless a sync
+ * failed: the changes it covered leave `volatile` without reaching `durable` (`settleFileSync`),
+ * while `content` keeps them. That is fsyncgate (Rebello et al., ATC'20): after a failed fsync
+ * Linux marks the pages clean, reads still return them, a retried fsync reports success, and a
+ * power cut loses them.
  *
  * Directory: `entries` is the listing now; `durable` the listing as of the last completed
- * fsyncDir; `volatile` the links, unlinks and renames made since. Invariant: applying `volatile`
- * in order to `durable` gives `entries`. A subdirectory is an entry like a file: creating it is a
+ * fsyncDir; `volatile` the links, unlinks and renames made since. Same invariant and the same
+ * exception for a failed fsyncDir. A subdirectory is an entry like a file: creating it is a
  * volatile change of its parent until the parent is fsynced.
  *
  * Pure data and byte helpers: no I/O, no clock, no randomness.
@@ -123,4 +127,35 @@ export function newFileNode(content: Buffer, mtimeMs: number): FileNode {
 
 export function newDirNode(entries: Map<string, SimNode>, mtimeMs: number): DirNode {
   return { kind: 'dir', id: ++lastNodeId, entries, durable: new Map(entries), volatile: [], nextSeq: 0, mtimeMs }
+}
+
+/** Ends a sync of `file` that covered its changes before `upToSeq`: they become durable, or, if it failed, are lost. */
+export function settleFileSync(file: FileNode, upToSeq: number, failed: boolean): void {
+  const covered = coveredChanges(file.volatile, upToSeq)
+  if (covered === 0) return
+  if (!failed) {
+    const bytes = new GrowableBytes(file.durable)
+    for (let i = 0; i < covered; i++) applyDataChange(bytes, file.volatile[i]!)
+    file.durable = bytes.copy()
+  }
+  file.volatile = file.volatile.slice(covered)
+}
+
+/** Ends an fsyncDir that covered the entry changes before `upToSeq`: durable, or, if it failed, lost. */
+export function settleDirSync(dir: DirNode, upToSeq: number, failed: boolean): void {
+  const covered = coveredChanges(dir.volatile, upToSeq)
+  if (covered === 0) return
+  if (!failed) {
+    const entries = new Map(dir.durable)
+    for (let i = 0; i < covered; i++) applyEntryChange(entries, dir.volatile[i]!)
+    dir.durable = entries
+  }
+  dir.volatile = dir.volatile.slice(covered)
+}
+
+/** How many leading changes (they are in `seq` order) a sync issued at `upToSeq` covers. */
+function coveredChanges(changes: readonly { seq: number }[], upToSeq: number): number {
+  let covered = 0
+  while (covered < changes.length && changes[covered]!.seq < upToSeq) covered++
+  return covered
 }
