@@ -131,31 +131,27 @@ export function newDirNode(entries: Map<string, SimNode>, mtimeMs: number): DirN
 
 /** Ends a sync of `file` that covered its changes before `upToSeq`: they become durable, or, if it failed, are lost. */
 export function settleFileSync(file: FileNode, upToSeq: number, failed: boolean): void {
-  const covered = coveredChanges(file.volatile, upToSeq)
-  if (covered === 0) return
-  if (!failed) {
-    const bytes = new GrowableBytes(file.durable)
-    for (let i = 0; i < covered; i++) applyDataChange(bytes, file.volatile[i]!)
-    file.durable = bytes.copy()
-  }
-  file.volatile = file.volatile.slice(covered)
+  const covered = takeCovered(file, upToSeq)
+  if (failed || covered.length === 0) return
+  const bytes = new GrowableBytes(file.durable)
+  for (const change of covered) applyDataChange(bytes, change)
+  file.durable = bytes.copy()
 }
 
 /** Ends an fsyncDir that covered the entry changes before `upToSeq`: durable, or, if it failed, lost. */
 export function settleDirSync(dir: DirNode, upToSeq: number, failed: boolean): void {
-  const covered = coveredChanges(dir.volatile, upToSeq)
-  if (covered === 0) return
-  if (!failed) {
-    const entries = new Map(dir.durable)
-    for (let i = 0; i < covered; i++) applyEntryChange(entries, dir.volatile[i]!)
-    dir.durable = entries
-  }
-  dir.volatile = dir.volatile.slice(covered)
+  const covered = takeCovered(dir, upToSeq)
+  if (failed || covered.length === 0) return
+  const entries = new Map(dir.durable)
+  for (const change of covered) applyEntryChange(entries, change)
+  dir.durable = entries
 }
 
-/** How many leading changes (they are in `seq` order) a sync issued at `upToSeq` covers. */
-function coveredChanges(changes: readonly { seq: number }[], upToSeq: number): number {
-  let covered = 0
-  while (covered < changes.length && changes[covered]!.seq < upToSeq) covered++
+/** Removes from `node.volatile` and returns the changes a sync issued at `upToSeq` covers (a prefix: they are in `seq` order). */
+function takeCovered<C extends { seq: number }>(node: { volatile: C[] }, upToSeq: number): C[] {
+  let count = 0
+  while (count < node.volatile.length && node.volatile[count]!.seq < upToSeq) count++
+  const covered = node.volatile.slice(0, count)
+  node.volatile = node.volatile.slice(count)
   return covered
 }
