@@ -11,15 +11,16 @@
  * must already be durable in a `.log` of its partition directory, reachable through durable
  * directory entries (SimFS.ackCoverage). That catches an ack sent before the datasync that
  * covers it (FM-20) or before the directory fsync of a new segment (FM-9) without waiting for a
- * crash to lose it.
+ * crash to lose it. Reads are checked the same way: a record a reader saw must already be durable,
+ * so no power cut can take it back (FM-23).
  *
  * A boot ends with the crash, or with a clean close() after which the power is cut at once (the
  * next open then trusts the clean-shutdown marker, so whatever close left unsynced is at stake),
  * or once the log has failed after an injected sync error (nothing more can be written).
  *
  * Topics: the base topic (BASE_TOPIC, rolling every few batches, kept small by retentionBytes)
- * and up to EXTRA_TOPICS_MAX short-lived ones created and deleted mid-way (time retention, so
- * clock jumps delete their segments). Rejections are violations unless the crash already
+ * and up to EXTRA_TOPICS_MAX short-lived ones created, grown (createPartitions) and deleted
+ * mid-way (time retention, so clock jumps delete their segments). Rejections are violations unless the crash already
  * happened, the topic's deletion is under way (then LOG_CLOSED / UNKNOWN_TOPIC_OR_PARTITION are
  * the expected outcomes of a call that raced it), close() has begun (LOG_CLOSED), or an injected
  * sync error was delivered (STORAGE_ERROR; the raw EIO only while known-bugs.ts tolerates it).
@@ -301,7 +302,7 @@ async function deleteExtraTopic(ctx: WorkloadContext): Promise<void> {
   })
 }
 
-/** Runs one operation; a rejection is a violation unless the crash or a topic deletion explains it. */
+/** Runs one operation; a rejection is a violation unless the crash, a topic deletion, close() or an injected sync error explains it. */
 async function settle(ctx: WorkloadContext, topic: string | null, what: string, run: () => Promise<void>): Promise<void> {
   try {
     await run()
