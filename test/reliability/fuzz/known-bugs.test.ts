@@ -1,0 +1,140 @@
+/**
+ * Regression cases for the engine bugs H7 found (fuzz/known-bugs.ts), each a fixed, hand-written
+ * mutation of the seed-7 fixture opened and read by the same child and judged by the same oracle
+ * as the fuzz run: it passes when the oracle finds no violation at all.
+ *
+ * KNOWN BUGS, NOT FIXED YET: every case is skipped. When the engine is fixed, unskip the case and
+ * delete the bug's entry in known-bugs.ts, so the fuzz run fails on it again.
+ */
+import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { distUrl } from '../../helpers/dist.js'
+import { useFixture } from './fixture.js'
+import { violationsOf, type SingleMutation } from './fuzz-run.js'
+
+/** The fixture seed the cases' positions refer to (the seed of the fuzz run that found most of them). */
+const FIXTURE_SEED = 7
+
+const fuzz = useFixture(FIXTURE_SEED)
+
+function flipBit(path: string, position: number, bit: number): void {
+  const bytes = readFileSync(path)
+  bytes[position]! ^= 1 << bit
+  writeFileSync(path, bytes)
+}
+
+function zero(path: string, from: number, to: number): void {
+  const fd = openSync(path, 'r+')
+  writeSync(fd, Buffer.alloc(to - from), 0, to - from, from)
+  closeSync(fd)
+}
+
+function segment(topicPartition: string, baseOffset: number, suffix: string): string {
+  return `${topicPartition}/${String(baseOffset).padStart(20, '0')}${suffix}`
+}
+
+async function expectNoViolations(mutation: SingleMutation): Promise<void> {
+  expect(await violationsOf(fuzz.fixture, fuzz.workDir, distUrl('index.js'), mutation)).toEqual([])
+}
+
+describe('H7 known engine bugs (skipped until fixed)', () => {
+  // read-error-names-no-file (found by SEED=7, input 8): read() reports a CRC failure as
+  // "Corrupt record batch data at position N", naming neither the segment file nor its position.
+  it.skip('names the segment file when a read meets a batch that fails its CRC', async () => {
+    // Property: a damaged record in a sealed segment is a typed error naming the file.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 0, '.log')), 229 + 100, 0) })
+  })
+
+  // unchecked-batch-headers (SEED=7, input 52): base offset 18 of a sealed batch becomes 19; the
+  // header is outside the CRC and no read checks offsets are consecutive.
+  it.skip('refuses, rather than misnumbers or skips, records of a sealed batch whose base offset was damaged', async () => {
+    // Property: a batch header damaged outside the CRC is never read as valid data.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 15, '.log')), 159 + 7, 0) })
+  })
+
+  // read-loops-forever-on-bad-base-offset (SEED=9, input 995): in g-0's first segment the batch
+  // at 552 claims base offset 8204 and the next one a length past the file; a read from offset 12
+  // spins forever in collectRecords and blocks the event loop.
+  it.skip('answers a read whose batch claims an offset past the HW instead of looping forever', async () => {
+    // Property: no damage makes a read hang (the child must answer within the bound).
+    await expectNoViolations({
+      variant: 'clean',
+      repair: false,
+      mutate: (dir) => {
+        flipBit(join(dir, segment('g-0', 0, '.log')), 552 + 6, 5)
+        flipBit(join(dir, segment('g-0', 0, '.log')), 829 + 8, 2)
+      },
+    })
+  }, 30_000)
+
+  // offset-index-trusted (SEED=8, input 714): a zeroed index entry points offset 15 at batch 18's
+  // position; reads from 15 skip 15–17 without an error.
+  it.skip('checks the batch an offset index entry lands on, so a damaged entry never skips records', async () => {
+    // Property: the offset index is a hint; a wrong entry never changes what a read returns.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('f-1', 15, '.index')), 0, 7) })
+  })
+
+  // time-index-trusted (SEED=7, input 1324): a zeroed time index entry makes offsetForTimestamp
+  // start its scan past records that match.
+  it.skip('answers offsetForTimestamp correctly whatever a damaged time index entry says', async () => {
+    // Property: the time index is a hint; offsetForTimestamp equals a full scan's answer.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('g-0', 0, '.timeindex')), 0, 9) })
+  })
+
+  // torn-tail-check-reads-first-batch-only (SEED=7, input 1194): damage in g-0's batch 53 (past the
+  // recovery point 50, last of its segment) and in the first batch of the next segment; batches
+  // 58–74 after them are intact, yet recovery cuts at 53 as if it were a torn tail.
+  it.skip('refuses to cut damage that valid batches follow in a later segment whose first batch is damaged too', async () => {
+    // Property: recovery cuts only a provable torn tail (FM-2), looking past a damaged first batch.
+    await expectNoViolations({
+      variant: 'unclean',
+      repair: false,
+      mutate: (dir) => {
+        flipBit(join(dir, segment('g-0', 29, '.log')), 1324 + 80, 0)
+        flipBit(join(dir, segment('g-0', 54, '.log')), 100, 0)
+      },
+    })
+  })
+
+  // repair-under-reports-lost-offsets (SEED=7, input 94): repair cuts g-0 at its damaged batch 6
+  // but reports lostOffsets from the missing segment 29 on.
+  it.skip('reports every offset repair cut in lostOffsets', async () => {
+    // Property: with repair, the loss is exactly what log.recovery reports.
+    await expectNoViolations({
+      variant: 'clean',
+      repair: true,
+      mutate: (dir) => {
+        flipBit(join(dir, segment('g-0', 0, '.log')), 319 + 80, 0)
+        for (const suffix of ['.log', '.index', '.timeindex']) rmSync(join(dir, segment('g-0', 29, suffix)), { force: true })
+      },
+    })
+  })
+
+  // log-end-below-recovery-point-unnoticed (SEED=7, input 35): f-1's active segment loses its last
+  // batch at a batch boundary after a clean shutdown; the log simply ends at 59.
+  it.skip('refuses a log that ends below its checkpointed recovery point', async () => {
+    // Property: records below the durable point never vanish without an error.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => truncateSync(join(dir, segment('f-1', 53, '.log')), 337) })
+  })
+
+  // topic-metadata-loss-deletes-data (SEED=7, input 0): without topics/g.json, open deletes g-0 as
+  // an orphan of a crashed createTopic.
+  it.skip('keeps (or refuses to open) partition data whose topic metadata file is missing', async () => {
+    // Property: losing a metadata file never deletes records without an error.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => rmSync(join(dir, 'topics/g.json')) })
+  })
+
+  // log-start-unverified (SEED=7, input 1): without f-1's first segment the log start moves to 15,
+  // although the log-start checkpoint says 0.
+  it.skip('refuses a partition whose first segment is missing below the checkpointed log start', async () => {
+    // Property: a missing first segment is detected, never taken as retention.
+    await expectNoViolations({
+      variant: 'clean',
+      repair: false,
+      mutate: (dir) => {
+        for (const suffix of ['.log', '.index', '.timeindex']) rmSync(join(dir, segment('f-1', 0, suffix)), { force: true })
+      },
+    })
+  })
+})
