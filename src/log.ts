@@ -26,6 +26,7 @@ import { withTestBugs } from './test-bugs.js'
 import { DirLock } from './io/dir-lock.js'
 import { invalidArgType, outOfRange, SeglogError } from './errors.js'
 import { TMP_SUFFIX, writeFileAtomic } from './io/atomic-file.js'
+import { ioFailure } from './io/io-errors.js'
 import { NodeFileSystem, defaultFileSystem, joinPath, type FileSystem } from './io/file.js'
 import { PARTITIONS_MAX } from './limits.js'
 import {
@@ -140,6 +141,7 @@ export class Log extends EventEmitter {
     this.recovery = recovery
     const clock = options.clock ?? Date.now
     this.ctx = {
+      ioError: (err, what) => this.ioError(err, what),
       metrics: this.metricsCounters,
       binding: fs.binding,
       now: clock,
@@ -165,8 +167,12 @@ export class Log extends EventEmitter {
     const fs = withTestBugs(options.fileSystem ?? fileSystemFor(options.native))
     const started = performance.now()
     if (!fs.exists(dir)) {
-      fs.mkdirp(dir)
-      await fs.fsyncDir(joinPath(dir, '..'))
+      try {
+        fs.mkdirp(dir)
+        await fs.fsyncDir(joinPath(dir, '..'))
+      } catch (err) {
+        throw ioFailure(err, `Creating the log directory ${dir}`) ?? err
+      }
     }
     const lock = DirLock.acquire(fs, dir)
     const segmentCache = new SegmentCache()
@@ -228,7 +234,7 @@ export class Log extends EventEmitter {
     } catch (err) {
       for (const { logs } of partitions.values()) for (const { log } of logs) log.close()
       lock.release()
-      throw err
+      throw ioFailure(err, `Opening the log in ${dir}`) ?? err
     }
   }
 
@@ -290,10 +296,7 @@ export class Log extends EventEmitter {
       for (const partition of state.partitions) await partition.quiesce()
       await removeTopic(this.fs, this.dir, name)
       this.topicsByName.delete(name)
-      for (const partition of state.partitions) {
-        partition.close()
-        partition.log.deleteAll()
-      }
+      for (const partition of state.partitions) await partition.removeFiles()
       await this.fs.fsyncDir(this.dir)
       await this.writeLogStartCheckpoint()
       await this.writeRecoveryPointCheckpoint()
@@ -348,6 +351,7 @@ export class Log extends EventEmitter {
     this.checkOpen()
     let deleted = 0
     for (const partition of this.allPartitions()) {
+      if (partition.removed) continue // its topic was deleted while retention ran
       const count = await partition.applyRetention()
       if (count > 0) {
         deleted += count
@@ -407,6 +411,7 @@ export class Log extends EventEmitter {
 
   private async doClose(): Promise<void> {
     this.closing = true
+    const failedBeforeClose = this.failedWith !== null
     for (const timer of this.timers) clearInterval(timer)
     let firstError: unknown = null
     try {
@@ -415,7 +420,7 @@ export class Log extends EventEmitter {
         try {
           await partition.quiesce()
         } catch (err) {
-          firstError ??= err
+          firstError ??= this.ioError(err, `Closing the log in ${this.dir}`)
         }
       }
       if (!this.failedWith) {
@@ -423,7 +428,7 @@ export class Log extends EventEmitter {
         await this.writeLogStartCheckpoint()
       }
     } catch (err) {
-      firstError ??= err
+      firstError ??= this.ioError(err, `Closing the log in ${this.dir}`)
     }
     for (const partition of this.allPartitions()) partition.close()
     try {
@@ -431,15 +436,27 @@ export class Log extends EventEmitter {
         await writeFileAtomic(this.fs, this.dir, CLEAN_SHUTDOWN_FILE_NAME, Buffer.from(JSON.stringify({ version: 1, closedAt: Date.now() }) + '\n'))
       }
     } catch (err) {
-      firstError ??= err
+      firstError ??= this.ioError(err, `Closing the log in ${this.dir}`)
     } finally {
       this.lock.release()
       this.emit('close')
     }
-    if (firstError !== null && !this.failedWith) throw firstError
+    // A log that had already failed closes quietly (its failure was reported); a new failure is thrown.
+    if (firstError !== null && !failedBeforeClose) throw firstError
   }
 
   // --- internals ---------------------------------------------------------------------------------
+
+  /**
+   * A system error as the seglog error to report: DISK_FULL (not fail-stop), or STORAGE_ERROR after
+   * putting the log in the failed state. Other errors pass through unchanged.
+   */
+  private ioError(err: unknown, what: string): unknown {
+    const failure = ioFailure(err, what)
+    if (failure === null) return err
+    if (failure.code === 'STORAGE_ERROR') this.fail(failure)
+    return failure
+  }
 
   private fail(err: Error): void {
     if (this.failedWith) return
@@ -469,10 +486,14 @@ export class Log extends EventEmitter {
   private admin<T>(task: () => Promise<T>): Promise<T> {
     this.checkOpen()
     if (this.failedWith) return Promise.reject(this.failedWith)
-    const run = this.adminChain.then(() => {
+    const run = this.adminChain.then(async () => {
       this.checkOpen()
       if (this.failedWith) throw this.failedWith
-      return task()
+      try {
+        return await task()
+      } catch (err) {
+        throw this.ioError(err, 'A topic change')
+      }
     })
     this.adminChain = run.catch(() => {})
     return run
@@ -503,7 +524,13 @@ export class Log extends EventEmitter {
 
   /** Checkpoint writes are serialised: two replaces of one file must never share a tmp file. */
   private serialCheckpoint(task: () => Promise<void>): Promise<void> {
-    const run = this.checkpointChain.then(task)
+    const run = this.checkpointChain.then(async () => {
+      try {
+        await task()
+      } catch (err) {
+        throw this.ioError(err, 'Writing a checkpoint')
+      }
+    })
     this.checkpointChain = run.catch(() => {})
     return run
   }

@@ -86,6 +86,8 @@ export interface ReadResult {
 
 /** What a partition needs from its Log. */
 export interface LogContext {
+  /** A system error as the error to report (STORAGE_ERROR puts the log in the failed state). */
+  ioError(err: unknown, what: string): unknown
   readonly metrics: LogMetrics
   /** The binding behind this log's FileSystem (sendfile). */
   readonly binding: NativeBinding
@@ -129,6 +131,10 @@ export function storageError(err: unknown, what: string): SeglogError {
   return new SeglogError('STORAGE_ERROR', `${what}: ${detail}; the log stopped accepting writes (reopen it)`, { cause: err })
 }
 
+function unknownPartition(partition: Partition): SeglogError {
+  return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition.topic}-${partition.partition} was deleted with its topic`)
+}
+
 function closedError(): SeglogError {
   return new SeglogError('LOG_CLOSED', 'The log is closed')
 }
@@ -145,6 +151,7 @@ export class Partition {
   /** Written-but-not-durable batch ends: (end offset, segment base, position), oldest first. */
   private readonly pendingBounds: ReadBound[] = []
   private exclusive: Promise<void> = Promise.resolve()
+  private isRemoved = false
   private flushTimer: NodeJS.Timeout | null = null
 
   constructor(
@@ -231,6 +238,7 @@ export class Partition {
 
   private prepareAppend(records: readonly RecordInput[], options: AppendOptions | undefined): PendingAppend {
     if (this.ctx.closed()) throw closedError()
+    if (this.isRemoved) throw unknownPartition(this)
     const failure = this.ctx.failure()
     if (failure) throw failure
     let acks: Acks = 'all'
@@ -643,8 +651,12 @@ export class Partition {
     await this.runExclusive(async () => {
       if (beforeOffset <= this.log.logStartOffset) return
       this.log.logStartOffset = beforeOffset
-      await this.ctx.persistLogStartOffset(this)
-      await this.deleteSegmentsBelowLogStart()
+      try {
+        await this.ctx.persistLogStartOffset(this)
+        await this.deleteSegmentsBelowLogStart()
+      } catch (err) {
+        throw this.ctx.ioError(err, `deleteRecords on ${this.topic}-${this.partition}`)
+      }
     })
   }
 
@@ -655,7 +667,15 @@ export class Partition {
    */
   async applyRetention(): Promise<number> {
     if (this.ctx.closed()) return 0
-    return this.runExclusive(async () => {
+    return this.runExclusive(() =>
+      this.retentionPass().catch((err: unknown) => {
+        throw this.ctx.ioError(err, `Retention on ${this.topic}-${this.partition}`)
+      }),
+    )
+  }
+
+  private async retentionPass(): Promise<number> {
+    {
       let deleted = await this.deleteSegmentsBelowLogStart()
       if (!this.config.cleanupPolicy.includes('delete')) return deleted
       const nowMs = this.ctx.now()
@@ -681,7 +701,7 @@ export class Partition {
       deleted += (await this.log.deleteLeadingSegments(count, nowMs)).length
       this.ctx.metrics.segmentsDeleted += deleted
       return deleted
-    })
+    }
   }
 
   private async deleteSegmentsBelowLogStart(): Promise<number> {
@@ -699,7 +719,10 @@ export class Partition {
 
   /** Runs `task` after every earlier exclusive task (appends drain, retention) has finished. */
   private runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.exclusive.then(task)
+    const run = this.exclusive.then(() => {
+      if (this.isRemoved) throw unknownPartition(this)
+      return task()
+    })
     this.exclusive = run.then(
       () => {},
       () => {},
@@ -716,6 +739,23 @@ export class Partition {
   }
 
   /** Closes files; pending long-polls reject with LOG_CLOSED. */
+  /** True once deleteTopic removed this partition: every later call is UNKNOWN_TOPIC_OR_PARTITION. */
+  get removed(): boolean {
+    return this.isRemoved
+  }
+
+  /**
+   * deleteTopic: after every exclusive task already queued (a retention pass in flight finishes on
+   * intact files first), close the partition and delete its files and directory.
+   */
+  async removeFiles(): Promise<void> {
+    await this.runExclusive(async () => {
+      this.isRemoved = true
+      this.close()
+      this.log.deleteAll()
+    })
+  }
+
   close(): void {
     if (this.flushTimer !== null) clearInterval(this.flushTimer)
     this.flushTimer = null

@@ -110,7 +110,7 @@ describe('H4 SimFS crash loop', () => {
     // AVOID_RETENTION_DELETE_TOPIC_RACE): runRetention racing deleteTopic throws a TypeError from
     // PartitionLog.roll, and from the background retention timer fails the whole log. Found with
     // SEED=7 SEGLOG_ITERS=427 before the workload kept the two apart. Unskip once fixed.
-    it.skip('runs retention and deleteTopic at the same time without either failing', async () => {
+    it('runs retention and deleteTopic at the same time without either failing', async () => {
       // Property: retention may run while a topic is being deleted; both resolve and the log stays writable.
       const clock = { nowMs: 1_600_000_000_000 }
       // The log-start checkpoint's fsync is slow, so deleteTopic finishes while retention awaits it.
@@ -131,7 +131,7 @@ describe('H4 SimFS crash loop', () => {
     // TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS): an fsync error outside the append path rejects
     // with the raw EIO and leaves the log writable. Found with SEED=5 SEGLOG_ITERS=46 and SEED=6
     // SEGLOG_ITERS=548 before the harness tolerated it. Unskip both once fixed.
-    it.skip('fails the log with STORAGE_ERROR when the fsync of a checkpoint fails', async () => {
+    it('fails the log with STORAGE_ERROR when the fsync of a checkpoint fails', async () => {
       // Property: contract 7 and api.md — any fsync error is STORAGE_ERROR and stops writes until reopened.
       const clock = { nowMs: 1_600_000_000_000 }
       const fs = simFsWithDirs(['/r'], { clock: () => clock.nowMs })
@@ -147,7 +147,19 @@ describe('H4 SimFS crash loop', () => {
       await expect(log.partition('t', 0).append([{ value: Buffer.from('w') }])).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
     })
 
-    it.skip('rejects an open whose fsync fails with STORAGE_ERROR', async () => {
+    it('rejects a close whose clean-shutdown fsync fails with STORAGE_ERROR, and writes no marker', async () => {
+      // Property: contract 7 on the close path (found with seed 784421661 at crash 799): the failure
+      // is typed, and the next open recovers as after a crash.
+      const fs = simFsWithDirs(['/r'], { clock: () => 1_600_000_000_000 })
+      const log = await Log.open('/r/log', { fileSystem: fs, clock: () => 1_600_000_000_000 })
+      await log.createTopic('t')
+      await log.partition('t', 0).append([{ value: Buffer.from('v') }])
+      fs.failSync(5, () => {})
+      await expect(log.close()).rejects.toMatchObject({ code: 'STORAGE_ERROR', cause: { code: 'EIO' } })
+      expect(fs.exists('/r/log/.clean-shutdown')).toBe(false)
+    })
+
+    it('rejects an open whose fsync fails with STORAGE_ERROR', async () => {
       // Property: api.md — an I/O failure is a SeglogError STORAGE_ERROR with the system error as its cause.
       const fs = simFsWithDirs(['/r'], { clock: () => 1_600_000_000_000 })
       fs.failSync(1, () => {})

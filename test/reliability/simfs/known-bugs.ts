@@ -12,7 +12,7 @@
  * segment — a TypeError from PartitionLog.roll. From the background retention timer that error
  * fails the whole log (backgroundError). While true, the workload never runs the two at once.
  */
-export const AVOID_RETENTION_DELETE_TOPIC_RACE = true
+export const AVOID_RETENTION_DELETE_TOPIC_RACE = false
 
 /**
  * Sync errors outside the append path (found with SEED=5 SEGLOG_ITERS=46 and SEED=6
@@ -25,7 +25,7 @@ export const AVOID_RETENTION_DELETE_TOPIC_RACE = true
  * syncs of segment files (group commit and roll, which do fail the log); every data check still
  * runs after such errors.
  */
-export const TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS = true
+export const TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS = false
 
 /** Whether `err` is how the engine may report an injected sync failure: STORAGE_ERROR, or the raw EIO while tolerated. */
 export function reportsSyncFailure(err: unknown): boolean {

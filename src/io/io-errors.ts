@@ -1,0 +1,23 @@
+/**
+ * How a system error from the file system becomes a seglog error (api.md "Errors"): a full disk is
+ * DISK_FULL (nothing of that operation was kept; not fail-stop), every other I/O failure is
+ * STORAGE_ERROR with the system error as its `cause` (fail-stop: the caller puts the log in the
+ * failed state — reliability.md contract 7: an fsync error is never retried into silence).
+ */
+import { SeglogError } from '../errors.js'
+
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT'])
+
+/** A Node system error (`code` like 'EIO'), as opposed to a SeglogError or an argument error. */
+export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  if (!(err instanceof Error) || err instanceof SeglogError) return false
+  const code = (err as NodeJS.ErrnoException).code
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
+}
+
+/** The SeglogError for a system error during `what`, or null if `err` is not a system error. */
+export function ioFailure(err: unknown, what: string): SeglogError | null {
+  if (!isSystemError(err)) return null
+  if (DISK_FULL_CODES.has(err.code!)) return new SeglogError('DISK_FULL', `${what}: ${err.message}`, { cause: err })
+  return new SeglogError('STORAGE_ERROR', `${what}: ${err.message}; the log stopped accepting writes (reopen it)`, { cause: err })
+}
