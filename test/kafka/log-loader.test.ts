@@ -141,9 +141,9 @@ describe('recovery point and clean shutdown (scenario 54)', () => {
     crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
     await expect(reopen()).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
     const recovered = await logs.open(tmp.path, { repair: true })
-    const p = recovered.partition(TOPIC, 0)
+    const repaired = recovered.partition(TOPIC, 0)
     expect(recovered.recovery.partitions[0]).toMatchObject({ truncatedFromOffset: 2, lostOffsets: { from: 2, to: 100 } })
-    expect([p.logEndOffset, p.log.segments.length]).toEqual([2, 1])
+    expect([repaired.logEndOffset, repaired.log.segments.length]).toEqual([2, 1])
   })
 })
 
