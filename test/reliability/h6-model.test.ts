@@ -28,7 +28,7 @@ const SEED = seedFromEnv('SEED')
 /** fast-check's own default; soak runs raise it with SEGLOG_ITERS. */
 const RUNS = iterationsFromEnv(100)
 const MAX_COMMANDS = 40
-const REPLAY = `${bindingEnvPrefix()}SEED=${SEED} SEGLOG_ITERS=${RUNS} npx vitest run test/reliability/h6-model.test.ts`
+const REPLAY = `${bindingEnvPrefix()}SEED=${SEED} npx vitest run test/reliability/h6-model.test.ts`
 const COMMAND_KINDS = ['createTopic', 'append', 'read', 'offsetForTimestamp', 'deleteRecords', 'createPartitions', 'alterTopicConfig', 'runRetention', 'flush', 'reopen', 'clock']
 
 afterEach(removeTempDirs)
@@ -70,12 +70,12 @@ describe('H6 model-based test', () => {
 })
 
 describe('H6 model regressions', () => {
-  // KNOWN BUG, not fixed yet — found by the model test above (SEED=2498654892 SEGLOG_ITERS=1000,
-  // run 485, shrunk to: topic with segmentBytes 128, retentionBytes 0, durability 'os'; two
-  // appends; runRetention; flush). In 'os' durability a rolled segment waits in the partition's
-  // dirty set for its fdatasync; retention or deleteRecords closes and deletes it without taking it
-  // out, so the next flush fdatasyncs a closed segment (SEGMENT_CLOSED) and fail-stops the whole log
-  // with STORAGE_ERROR. Unskip once fixed (partition-log.ts deleteLeadingSegments).
+  // REGRESSION — found by the model test above (SEED=2498654892 SEGLOG_ITERS=1000, run 485, shrunk
+  // to: topic with segmentBytes 128, retentionBytes 0, durability 'os'; two appends; runRetention;
+  // flush); fixed in dce0162. In 'os' durability a rolled segment waits in the partition's dirty
+  // set for its fdatasync; retention or deleteRecords closed and deleted it without taking it out,
+  // so the next flush fdatasynced a closed segment (SEGMENT_CLOSED) and fail-stopped the whole log
+  // with STORAGE_ERROR.
   for (const [what, remove] of [
     ['runRetention', (log: Log) => log.runRetention()],
     ['deleteRecords', (log: Log) => log.partition('a', 0).deleteRecords(1)],

@@ -7,8 +7,8 @@
  * error naming the file; never a signal, an untyped exception, a hang, damaged data returned, or
  * written records vanishing without an error (fuzz/verdict.ts has the exact rules).
  *
- * Counts: 1,000 inputs in `npm test` (400 on the fallback binding, whose opens cost more), more
- * with SEGLOG_ITERS. SEED replays a run; SEGLOG_FUZZ_INPUT=<i> replays one input of it;
+ * Counts: 1,000 inputs in `npm test` (400 on the fallback binding, whose opens cost more),
+ * 10 × SEGLOG_ITERS in soak runs. SEED replays a run; SEGLOG_FUZZ_INPUT=<i> replays one input of it;
  * SEGLOG_FUZZ_DUMP=<file> writes every violation as JSON (the failure message shows the first few).
  *
  * The planted-bug checks run the same harness with SEGLOG_TEST_BUG set in the child's env and
@@ -24,7 +24,8 @@ import { MUTATION_KINDS } from './fuzz/mutations.js'
 import { bindingEnvPrefix, iterationsFromEnv, writeHarnessReport } from './model/harness-report.js'
 
 const SEED = seedFromEnv('SEED')
-const INPUTS = iterationsFromEnv(1000, 400)
+/** Soak runs take 10 × SEGLOG_ITERS inputs: an input costs about a tenth of an H6 run or an H1 kill. */
+const INPUTS = iterationsFromEnv(1000, 400, 10)
 const ONLY_INPUT = process.env.SEGLOG_FUZZ_INPUT === undefined ? undefined : Number(process.env.SEGLOG_FUZZ_INPUT)
 /** Inputs per planted-bug run: each input has a good chance to expose the bug, so a miss is ~1e-8. */
 const PLANTED_INPUTS = 20
@@ -33,7 +34,7 @@ const VIOLATIONS_PRINTED = 10
 const handle = useFixture(SEED)
 
 function replayCommand(input?: number): string {
-  return `${bindingEnvPrefix()}SEED=${SEED} SEGLOG_ITERS=${INPUTS}${input === undefined ? '' : ` SEGLOG_FUZZ_INPUT=${input}`} npx vitest run test/reliability/h7-fuzz.test.ts -t 'fuzzed directories'`
+  return `${bindingEnvPrefix()}SEED=${SEED}${input === undefined ? '' : ` SEGLOG_FUZZ_INPUT=${input}`} npx vitest run test/reliability/h7-fuzz.test.ts -t 'fuzzed directories'`
 }
 
 function describeViolations(result: FuzzRunResult): string {

@@ -27,14 +27,6 @@ export interface RealLog {
 
 type Command = fc.AsyncCommand<LogModel, RealLog>
 
-/**
- * KNOWN BUG workaround (see 'H6 model regressions' in h6-model.test.ts, skipped until fixed): in
- * 'os' durability, deleting a segment that is not fsynced yet fail-stops the log at the next
- * flush. Until that is fixed, commands that delete segments flush first, so the model run keeps
- * exercising everything else instead of finding the same bug again. Set to false to hunt it.
- */
-const FLUSH_BEFORE_DELETING_SEGMENTS = true
-
 /** Asserts the engine call settled as the model says: the same value, or the same error code. */
 async function expectOutcome<T>(actual: Promise<T>, expected: ModelOutcome<unknown>, what: string): Promise<T | undefined> {
   if ('error' in expected) {
@@ -179,7 +171,6 @@ class DeleteRecords extends TopicCommand {
 
   protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
     const beforeOffset = offsetFor(model, t, this.offsetFraction)
-    if (FLUSH_BEFORE_DELETING_SEGMENTS) await real.log.flush()
     const expected = model.deleteRecords(t.topic, t.partition, beforeOffset)
     await expectOutcome(real.log.partition(t.topic, t.partition).deleteRecords(beforeOffset), expected, `${this.toString()}: deleteRecords(${beforeOffset})`)
   }
@@ -236,8 +227,7 @@ class LogWide implements Command {
   async run(model: LogModel, real: RealLog): Promise<void> {
     switch (this.op) {
       case 'runRetention':
-        if (FLUSH_BEFORE_DELETING_SEGMENTS) await real.log.flush()
-        model.runRetention()
+            model.runRetention()
         await real.log.runRetention()
         break
       case 'flush':

@@ -46,20 +46,25 @@ export function writeHarnessReport(report: HarnessReport): void {
 }
 
 /**
- * The harness's count: SEGLOG_ITERS when set (soak), else `defaultCount` — or `fallbackCount` on
- * the pure-JS binding, where every open costs more and the budget is the same.
+ * The harness's count: `soakScale × SEGLOG_ITERS` when SEGLOG_ITERS is set (soak runs; a harness
+ * whose unit is cheap scales it up), else `defaultCount` — or `fallbackCount` on the pure-JS
+ * binding, where every open costs more and the budget is the same.
  */
-export function iterationsFromEnv(defaultCount: number, fallbackCount = defaultCount): number {
+export function iterationsFromEnv(defaultCount: number, fallbackCount = defaultCount, soakScale = 1): number {
   const raw = process.env.SEGLOG_ITERS
   if (raw !== undefined && raw !== '') {
     const count = Number(raw)
     if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`SEGLOG_ITERS=${raw} is not a positive integer`)
-    return count
+    return count * soakScale
   }
   return process.env.SEGLOG_NO_NATIVE === '1' ? fallbackCount : defaultCount
 }
 
-/** `SEGLOG_NO_NATIVE=1 ` when the run is on the fallback binding: the prefix of a replay command. */
+/**
+ * The env prefix that replays this run's counts and binding: `SEGLOG_NO_NATIVE=1 ` on the fallback
+ * binding, `SEGLOG_ITERS=<n> ` when it was set.
+ */
 export function bindingEnvPrefix(): string {
-  return process.env.SEGLOG_NO_NATIVE === '1' ? 'SEGLOG_NO_NATIVE=1 ' : ''
+  const iters = process.env.SEGLOG_ITERS
+  return `${process.env.SEGLOG_NO_NATIVE === '1' ? 'SEGLOG_NO_NATIVE=1 ' : ''}${iters !== undefined && iters !== '' ? `SEGLOG_ITERS=${iters} ` : ''}`
 }
