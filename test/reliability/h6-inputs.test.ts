@@ -120,7 +120,7 @@ describe('H6 input fuzzing', () => {
         totals.violations++
         throw new Error(`${fc.defaultReportMessage(details)}\n${String(details.errorInstance)}\nreplay: ${REPLAY}`, { cause: details.errorInstance })
       }
-    })
+    }, RUNS * 50 + 30_000) // a guard for soak counts: a bad call and its checks take a few ms
   })
 
   // REGRESSION (found by this harness, SEED=1818128713 SEGLOG_ITERS=1000, input 930 of append;
@@ -131,6 +131,20 @@ describe('H6 input fuzzing', () => {
     const c = ctx!
     const before = treeSizes(root)
     const outcome = await settle(() => c.log.partition(TOPIC, 0).append([{ value: 'v' }], { compression: null as never }))
+    expect(typedErrorProblem(outcome)).toBeNull()
+    expect(treeSizes(root)).toEqual(before)
+    await expectEngineEqualsModel(c.log, c.model)
+  })
+
+  // KNOWN BUG, not fixed yet (found by this harness, SEED=13 SEGLOG_ITERS=1000, input 148 of
+  // createTopic): createTopic takes `{ partitions: null }` as 1 and creates the topic
+  // (log.ts: `options.partitions ?? 1`), where every other option refuses null. Unskip once fixed,
+  // and drop the filter in model/bad-inputs.ts.
+  it.skip('refuses createTopic with partitions: null as a bad argument, writing nothing', async () => {
+    // Property: null is not a partition count; the call is refused and nothing is created.
+    const c = ctx!
+    const before = treeSizes(root)
+    const outcome = await settle(() => c.log.createTopic('fresh-topic', { partitions: null as never }))
     expect(typedErrorProblem(outcome)).toBeNull()
     expect(treeSizes(root)).toEqual(before)
     await expectEngineEqualsModel(c.log, c.model)
