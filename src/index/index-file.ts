@@ -62,7 +62,9 @@ export class IndexFile {
     private readonly openFile: OpenFile = (filePath, mode) => fs.open(filePath, mode),
   ) {
     this.currentPath = filePath
-    this.buf = Buffer.alloc(INITIAL_CAPACITY_ENTRIES * entrySizeBytes)
+    // Nothing until the first append or load: a log holds an index object for every segment, and
+    // sealed ones that were never read must cost no entry memory (segment-cache.ts).
+    this.buf = UNLOADED
   }
 
   get path(): string {

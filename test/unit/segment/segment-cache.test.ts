@@ -103,6 +103,10 @@ describe('SegmentCache over a partition', () => {
     const log = await load(defaultFileSystem, cache)
     expect(log.segments).toHaveLength(51)
     expect(sealedFilesOpen(log).length).toBeLessThanOrEqual(4)
+    // Memory is held by the resident segments only, not in proportion to the log.
+    const notResident = log.segments.slice(0, -1).filter((s) => !cache.has(s))
+    expect(notResident).toHaveLength(46)
+    expect(notResident.reduce((sum, s) => sum + s.residentBytes, 0)).toBe(0)
 
     const random = seededRandom(7)
     const total = 50 * RECORDS_PER_SEGMENT
@@ -239,6 +243,19 @@ describe('SegmentCache over a partition', () => {
     } finally {
       first.close()
       second.close()
+    }
+  })
+
+  test('costs no index memory for a sealed segment until it is first used', async () => {
+    // Property: opening many sealed segments allocates no entry buffers; the first lookup loads them.
+    await writePartition(2)
+    const segment = Segment.open(defaultFileSystem, dir.path, 0, { ...CONFIG }, { sealed: true })
+    try {
+      expect(segment.residentBytes).toBe(0)
+      expect(segment.offsetIndexEntries).toBeGreaterThan(0)
+      expect(segment.residentBytes).toBeGreaterThan(0)
+    } finally {
+      segment.close()
     }
   })
 
