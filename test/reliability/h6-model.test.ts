@@ -1,7 +1,8 @@
 /**
  * H6, model-based (reliability research §4.6): fast-check generates sequences of public API calls —
  * createTopic, append (null keys and values, headers, timestamps going backwards, batches over
- * maxMessageBytes), read (offset, maxRecords, maxBytes, out of range), offsetForTimestamp,
+ * maxMessageBytes, acks 'all'/1/0), read (offset, maxRecords, maxBytes, out of range), stream
+ * (earliest, latest, an offset, a timestamp), offsetForTimestamp,
  * deleteRecords, runRetention by size, flush, close + reopen, createPartitions, alterTopicConfig,
  * clock steps — runs each on a real log and on the pure model (model/log-model.ts), and after every
  * command asserts that the engine equals the model: topics, configs, offsets, segment counts and
@@ -29,7 +30,7 @@ const SEED = seedFromEnv('SEED')
 const RUNS = iterationsFromEnv(100)
 const MAX_COMMANDS = 40
 const REPLAY = `${bindingEnvPrefix()}SEED=${SEED} npx vitest run test/reliability/h6-model.test.ts`
-const COMMAND_KINDS = ['createTopic', 'append', 'read', 'offsetForTimestamp', 'deleteRecords', 'createPartitions', 'alterTopicConfig', 'runRetention', 'flush', 'reopen', 'clock']
+const COMMAND_KINDS = ['createTopic', 'append', 'read', 'stream', 'offsetForTimestamp', 'deleteRecords', 'createPartitions', 'alterTopicConfig', 'runRetention', 'flush', 'reopen', 'clock']
 
 afterEach(removeTempDirs)
 

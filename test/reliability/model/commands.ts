@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check'
 import { expect } from 'vitest'
-import { Log, type LogOptions, type RecordInput, type TopicConfig } from '../../../src/index.js'
+import { Log, type Acks, type LogOptions, type RecordInput, type TopicConfig } from '../../../src/index.js'
 import { ManualClock } from '../../helpers/test-log.js'
 import { CLOCK_BASE_MS, CLOCK_SPREAD_MS, TIMESTAMP_SPREAD_MS, TOPIC_NAMES, partitionCountArb, recordsArb, topicConfigArb } from './arbitraries.js'
 import { expectEngineEqualsModel } from './engine-view.js'
@@ -99,17 +99,62 @@ class Append extends TopicCommand {
     topicPick: number,
     partitionPick: number,
     readonly records: RecordInput[],
+    /** undefined = the default ('all'). With 1 or 0 the append resolves before the HW passes it: a flush follows. */
+    readonly acks: Acks | undefined,
   ) {
     super(topicPick, partitionPick)
   }
 
   protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
-    const expected = model.append(t.topic, t.partition, this.records, real.clock.nowMs)
-    await expectOutcome(real.log.partition(t.topic, t.partition).append(this.records), mapOk(expected, (ok) => ({ ...ok, duplicate: false })), this.toString())
+    const expected = mapOk(model.append(t.topic, t.partition, this.records, real.clock.nowMs), (ok) =>
+      // acks 0 resolves when queued, with offsets unknown (-1), as Kafka's producer reports them.
+      this.acks === 0 ? { baseOffset: -1, lastOffset: -1, logAppendTime: -1, duplicate: false } : { ...ok, duplicate: false },
+    )
+    const partition = real.log.partition(t.topic, t.partition)
+    await expectOutcome(this.acks === undefined ? partition.append(this.records) : partition.append(this.records, { acks: this.acks }), expected, this.toString())
+    if (this.acks !== undefined && this.acks !== 'all') await partition.flush()
   }
 
   toString(): string {
-    return `append(${this.topicPick}, ${this.partitionPick}, ${fc.stringify(this.records)})`
+    return `append(${this.topicPick}, ${this.partitionPick}, ${fc.stringify(this.records)}${this.acks === undefined ? '' : `, { acks: ${JSON.stringify(this.acks)} }`})`
+  }
+}
+
+class Stream extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    /** 'earliest' | 'latest', an offset fraction (× (LEO + 2)), or a timestamp. */
+    readonly from: 'earliest' | 'latest' | { fraction: number } | { timestamp: number },
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const info = model.describe(t.topic)[t.partition]!
+    let from: number | 'earliest' | 'latest' | { timestamp: number }
+    let start: number
+    if (this.from === 'earliest' || this.from === 'latest') {
+      from = this.from
+      start = this.from === 'earliest' ? info.logStartOffset : info.highWatermark
+    } else if ('fraction' in this.from) {
+      from = start = offsetFor(model, t, this.from.fraction)
+    } else {
+      from = { timestamp: this.from.timestamp }
+      start = model.offsetForTimestamp(t.topic, t.partition, this.from.timestamp) ?? info.highWatermark
+    }
+    const records = async () => {
+      const out = []
+      for await (const record of real.log.partition(t.topic, t.partition).stream({ from })) out.push(comparableRecord(record.offset, record))
+      return out
+    }
+    const expected: ModelOutcome<unknown> =
+      start < info.logStartOffset || start > info.highWatermark ? { error: 'OFFSET_OUT_OF_RANGE' } : { ok: model.readable(t.topic, t.partition).filter((r) => r.offset >= start) }
+    await expectOutcome(records(), expected, `${this.toString()} from ${JSON.stringify(from)}`)
+  }
+
+  toString(): string {
+    return `stream(${this.topicPick}, ${this.partitionPick}, ${JSON.stringify(this.from)})`
   }
 }
 
@@ -282,7 +327,20 @@ const fraction = fc.double({ min: 0, max: 1, noNaN: true })
 /** Every command, as fast-check arbitraries (weights favour appends so logs grow and roll). */
 export const commandArbs: fc.Arbitrary<Command>[] = [
   fc.tuple(fc.constantFrom(...TOPIC_NAMES), partitionCountArb, topicConfigArb).map(([n, p, c]) => new CreateTopic(n, p, c)),
-  ...Array.from({ length: APPEND_WEIGHT }, () => fc.tuple(pick, pick, recordsArb).map(([t, p, r]) => new Append(t, p, r))),
+  ...Array.from({ length: APPEND_WEIGHT }, () =>
+    fc.tuple(pick, pick, recordsArb, fc.constantFrom(undefined, undefined, undefined, 'all' as const, 1 as const, 0 as const)).map(([t, p, r, a]) => new Append(t, p, r, a)),
+  ),
+  fc
+    .tuple(
+      pick,
+      pick,
+      fc.oneof(
+        fc.constantFrom('earliest' as const, 'latest' as const),
+        fraction.map((f) => ({ fraction: f })),
+        fc.integer({ min: -TIMESTAMP_SPREAD_MS, max: TIMESTAMP_SPREAD_MS }).map((d) => ({ timestamp: CLOCK_BASE_MS + d })),
+      ),
+    )
+    .map(([t, p, from]) => new Stream(t, p, from)),
   fc
     .tuple(pick, pick, fraction, fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }), fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }))
     .map(([t, p, f, b, r]) => new Read(t, p, f, b, r)),
