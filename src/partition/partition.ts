@@ -86,8 +86,6 @@ export interface ReadResult {
 
 /** What a partition needs from its Log. */
 export interface LogContext {
-  /** A system error as the error to report (STORAGE_ERROR puts the log in the failed state). */
-  ioError(err: unknown, what: string): unknown
   readonly metrics: LogMetrics
   /** The binding behind this log's FileSystem (sendfile). */
   readonly binding: NativeBinding
@@ -131,10 +129,6 @@ export function storageError(err: unknown, what: string): SeglogError {
   return new SeglogError('STORAGE_ERROR', `${what}: ${detail}; the log stopped accepting writes (reopen it)`, { cause: err })
 }
 
-function unknownPartition(partition: Partition): SeglogError {
-  return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition.topic}-${partition.partition} was deleted with its topic`)
-}
-
 function closedError(): SeglogError {
   return new SeglogError('LOG_CLOSED', 'The log is closed')
 }
@@ -151,7 +145,6 @@ export class Partition {
   /** Written-but-not-durable batch ends: (end offset, segment base, position), oldest first. */
   private readonly pendingBounds: ReadBound[] = []
   private exclusive: Promise<void> = Promise.resolve()
-  private isRemoved = false
   private flushTimer: NodeJS.Timeout | null = null
 
   constructor(
@@ -238,7 +231,6 @@ export class Partition {
 
   private prepareAppend(records: readonly RecordInput[], options: AppendOptions | undefined): PendingAppend {
     if (this.ctx.closed()) throw closedError()
-    if (this.isRemoved) throw unknownPartition(this)
     const failure = this.ctx.failure()
     if (failure) throw failure
     let acks: Acks = 'all'
@@ -344,8 +336,10 @@ export class Partition {
     for (let i = 0; i < pendings.length; i++) {
       const failure = this.ctx.failure()
       if (failure) {
-        // Fail-stop while draining: nothing from here on is written.
-        for (const p of pendings.slice(i)) p.reject(failure)
+        // Fail-stop while draining (the log can fail while a roll is awaited): nothing from here
+        // on is written, the run gathered so far included.
+        settleUnwritten(run, failure)
+        settleUnwritten(pendings.slice(i), failure)
         return
       }
       const p = pendings[i]!
@@ -403,6 +397,12 @@ export class Partition {
 
   /** One writev of `run` into the active segment; settles the batches of a failed write. */
   private writeRun(run: PendingAppend[], runBytes: number): void {
+    const failed = this.ctx.failure()
+    if (failed) {
+      // The log failed while this run was gathered (during a roll's await): fail-stop writes nothing.
+      settleUnwritten(run, failed)
+      return
+    }
     let maxTimestamp = -1
     let offsetOfMaxTimestamp = run[0]!.result!.lastOffset
     const buffers: Buffer[] = new Array(run.length)
@@ -421,18 +421,12 @@ export class Partition {
     } catch (err) {
       if (err instanceof SeglogError && err.code === 'DISK_FULL') {
         this.ctx.metrics.diskFullErrors++
-        for (const p of run) {
-          p.result = null
-          p.reject(err)
-        }
+        settleUnwritten(run, err)
         return
       }
       const failure = storageError(err, `Writing to ${this.topic}-${this.partition}`)
       this.ctx.fail(failure)
-      for (const p of run) {
-        p.result = null
-        p.reject(failure)
-      }
+      settleUnwritten(run, failure)
       return
     }
     const metrics = this.ctx.metrics
@@ -522,8 +516,7 @@ export class Partition {
   /** Fail-stop: every queued and waiting append rejects, later ones are refused. */
   failWrites(err: Error): void {
     this.groupCommit.fail(err)
-    const queued = this.queue.splice(0)
-    for (const p of queued) p.reject(err)
+    settleUnwritten(this.queue.splice(0), err)
     for (const wake of this.roomWaiters.splice(0)) wake()
   }
 
@@ -651,12 +644,8 @@ export class Partition {
     await this.runExclusive(async () => {
       if (beforeOffset <= this.log.logStartOffset) return
       this.log.logStartOffset = beforeOffset
-      try {
-        await this.ctx.persistLogStartOffset(this)
-        await this.deleteSegmentsBelowLogStart()
-      } catch (err) {
-        throw this.ctx.ioError(err, `deleteRecords on ${this.topic}-${this.partition}`)
-      }
+      await this.ctx.persistLogStartOffset(this)
+      await this.deleteSegmentsBelowLogStart()
     })
   }
 
@@ -667,15 +656,7 @@ export class Partition {
    */
   async applyRetention(): Promise<number> {
     if (this.ctx.closed()) return 0
-    return this.runExclusive(() =>
-      this.retentionPass().catch((err: unknown) => {
-        throw this.ctx.ioError(err, `Retention on ${this.topic}-${this.partition}`)
-      }),
-    )
-  }
-
-  private async retentionPass(): Promise<number> {
-    {
+    return this.runExclusive(async () => {
       let deleted = await this.deleteSegmentsBelowLogStart()
       if (!this.config.cleanupPolicy.includes('delete')) return deleted
       const nowMs = this.ctx.now()
@@ -701,7 +682,7 @@ export class Partition {
       deleted += (await this.log.deleteLeadingSegments(count, nowMs)).length
       this.ctx.metrics.segmentsDeleted += deleted
       return deleted
-    }
+    })
   }
 
   private async deleteSegmentsBelowLogStart(): Promise<number> {
@@ -719,10 +700,7 @@ export class Partition {
 
   /** Runs `task` after every earlier exclusive task (appends drain, retention) has finished. */
   private runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.exclusive.then(() => {
-      if (this.isRemoved) throw unknownPartition(this)
-      return task()
-    })
+    const run = this.exclusive.then(task)
     this.exclusive = run.then(
       () => {},
       () => {},
@@ -739,29 +717,20 @@ export class Partition {
   }
 
   /** Closes files; pending long-polls reject with LOG_CLOSED. */
-  /** True once deleteTopic removed this partition: every later call is UNKNOWN_TOPIC_OR_PARTITION. */
-  get removed(): boolean {
-    return this.isRemoved
-  }
-
-  /**
-   * deleteTopic: after every exclusive task already queued (a retention pass in flight finishes on
-   * intact files first), close the partition and delete its files and directory.
-   */
-  async removeFiles(): Promise<void> {
-    await this.runExclusive(async () => {
-      this.isRemoved = true
-      this.close()
-      this.log.deleteAll()
-    })
-  }
-
   close(): void {
     if (this.flushTimer !== null) clearInterval(this.flushTimer)
     this.flushTimer = null
     this.waiters.close(closedError())
     this.failWrites(closedError())
     this.log.close()
+  }
+}
+
+/** Rejects appends that were not written (and will not be). */
+function settleUnwritten(pendings: readonly PendingAppend[], err: Error): void {
+  for (const p of pendings) {
+    p.result = null
+    p.reject(err)
   }
 }
 

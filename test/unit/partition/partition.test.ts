@@ -181,6 +181,26 @@ describe('failures', () => {
     expect(log.recovery.cleanShutdown).toBe(false)
     expect(values((await log.partition('t', 0).read({ offset: 0 })).records)[0]).toBe('durable')
   })
+  it('settles every append of a drain when the log fails while a roll is awaited', async () => {
+    // Property: fail-stop never leaves an append hanging or writes after the failure: the group
+    // commit's fdatasync fails during the roll that the next batch triggered, and every batch
+    // queued behind it rejects with STORAGE_ERROR instead of waiting forever or being written.
+    const fs = new FaultFileSystem()
+    const p = await openWithTopic({ segmentBytes: 1024 }, { fileSystem: fs })
+    let syncs = 0
+    fs.plan.beforeSync = () => {
+      if (syncs++ === 0) throw eio()
+    }
+    const big = 'x'.repeat(600)
+    const settled = await Promise.allSettled([
+      p.append([{ value: big }]),
+      p.append([{ value: big }], { acks: 1 }),
+      p.append([{ value: 'small' }], { acks: 1 }),
+    ])
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    for (const s of settled) expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_ERROR' })
+    expect(p.logEndOffset).toBe(1)
+  })
 })
 
 describe('reading', () => {
