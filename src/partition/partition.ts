@@ -27,7 +27,8 @@ import {
   readInt64,
   setBaseOffset,
 } from '../format/batch-header.js'
-import { encodeBatch, setLogAppendTime, type RecordInput } from '../format/batch.js'
+import { BatchArena } from '../format/batch-arena.js'
+import { encodeRecordBatch, setLogAppendTime, type RecordInput } from '../format/batch.js'
 import {
   APPEND_QUEUE_BATCHES_MAX,
   APPEND_WRITE_BUFFERS_MAX,
@@ -86,6 +87,8 @@ export interface ReadResult {
 
 /** What a partition needs from its Log. */
 export interface LogContext {
+  /** A system error as the error to report (STORAGE_ERROR puts the log in the failed state). */
+  ioError(err: unknown, what: string): unknown
   readonly metrics: LogMetrics
   /** The binding behind this log's FileSystem (sendfile). */
   readonly binding: NativeBinding
@@ -120,6 +123,16 @@ interface PendingAppend {
  */
 const STREAM_FETCH_BYTES = 128 * 1024
 
+/**
+ * Where appends encode their batches (batch-arena.ts): each batch is released right after its
+ * write, so a producer's next batch reuses the same memory. One arena for every partition in the
+ * process bounds the memory to one slab however many partitions there are.
+ */
+const batchArena = new BatchArena()
+const allocateBatch = (sizeBytes: number): Buffer => batchArena.allocate(sizeBytes)
+/** What a PendingAppend's `batch` becomes once released: nothing may use the memory after that. */
+const RELEASED = Buffer.alloc(0)
+
 const APPEND_OPTION_KEYS = new Set(['acks', 'compression', 'producerId', 'producerEpoch', 'baseSequence', 'transactional'])
 const READ_OPTION_KEYS = new Set(['offset', 'maxBytes', 'maxRecords', 'isolation', 'minBytes', 'maxWaitMs', 'signal'])
 
@@ -127,6 +140,10 @@ export function storageError(err: unknown, what: string): SeglogError {
   if (err instanceof SeglogError && err.code === 'STORAGE_ERROR') return err
   const detail = err instanceof Error ? err.message : String(err)
   return new SeglogError('STORAGE_ERROR', `${what}: ${detail}; the log stopped accepting writes (reopen it)`, { cause: err })
+}
+
+function unknownPartition(partition: Partition): SeglogError {
+  return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition.topic}-${partition.partition} was deleted with its topic`)
 }
 
 function closedError(): SeglogError {
@@ -145,6 +162,7 @@ export class Partition {
   /** Written-but-not-durable batch ends: (end offset, segment base, position), oldest first. */
   private readonly pendingBounds: ReadBound[] = []
   private exclusive: Promise<void> = Promise.resolve()
+  private isRemoved = false
   private flushTimer: NodeJS.Timeout | null = null
 
   constructor(
@@ -231,6 +249,7 @@ export class Partition {
 
   private prepareAppend(records: readonly RecordInput[], options: AppendOptions | undefined): PendingAppend {
     if (this.ctx.closed()) throw closedError()
+    if (this.isRemoved) throw unknownPartition(this)
     const failure = this.ctx.failure()
     if (failure) throw failure
     let acks: Acks = 'all'
@@ -251,13 +270,15 @@ export class Partition {
     const compression = options?.compression
     if (compression !== undefined && typeof compression !== 'string') throw invalidArgType('options.compression', 'of type string', compression)
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
-    const batch = encodeBatch(records, {
-      timestamp: this.ctx.now(),
-      compression: compression ?? 'none',
-      timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
-    })
+    const batch = encodeRecordBatch(
+      records,
+      { timestamp: this.ctx.now(), compression: compression ?? 'none', timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' },
+      false,
+      allocateBatch,
+    )
     const limit = Math.min(this.config.maxMessageBytes, this.config.segmentBytes)
     if (batch.length > limit) {
+      batchArena.release(batch)
       throw new SeglogError(
         'RECORD_TOO_LARGE',
         `Batch of ${batch.length} bytes for ${this.topic}-${this.partition} exceeds ${batch.length > this.config.maxMessageBytes ? `maxMessageBytes (${this.config.maxMessageBytes})` : `segmentBytes (${this.config.segmentBytes})`}`,
@@ -428,6 +449,9 @@ export class Partition {
       this.ctx.fail(failure)
       settleUnwritten(run, failure)
       return
+    } finally {
+      // The write has returned (FileSystem writes are synchronous): the bytes are the file's now.
+      for (let i = 0; i < run.length; i++) releaseBatch(run[i]!)
     }
     const metrics = this.ctx.metrics
     if (appendChannel.hasSubscribers) {
@@ -644,8 +668,12 @@ export class Partition {
     await this.runExclusive(async () => {
       if (beforeOffset <= this.log.logStartOffset) return
       this.log.logStartOffset = beforeOffset
-      await this.ctx.persistLogStartOffset(this)
-      await this.deleteSegmentsBelowLogStart()
+      try {
+        await this.ctx.persistLogStartOffset(this)
+        await this.deleteSegmentsBelowLogStart()
+      } catch (err) {
+        throw this.ctx.ioError(err, `deleteRecords on ${this.topic}-${this.partition}`)
+      }
     })
   }
 
@@ -656,7 +684,15 @@ export class Partition {
    */
   async applyRetention(): Promise<number> {
     if (this.ctx.closed()) return 0
-    return this.runExclusive(async () => {
+    return this.runExclusive(() =>
+      this.retentionPass().catch((err: unknown) => {
+        throw this.ctx.ioError(err, `Retention on ${this.topic}-${this.partition}`)
+      }),
+    )
+  }
+
+  private async retentionPass(): Promise<number> {
+    {
       let deleted = await this.deleteSegmentsBelowLogStart()
       if (!this.config.cleanupPolicy.includes('delete')) return deleted
       const nowMs = this.ctx.now()
@@ -682,7 +718,7 @@ export class Partition {
       deleted += (await this.log.deleteLeadingSegments(count, nowMs)).length
       this.ctx.metrics.segmentsDeleted += deleted
       return deleted
-    })
+    }
   }
 
   private async deleteSegmentsBelowLogStart(): Promise<number> {
@@ -700,7 +736,10 @@ export class Partition {
 
   /** Runs `task` after every earlier exclusive task (appends drain, retention) has finished. */
   private runExclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.exclusive.then(task)
+    const run = this.exclusive.then(() => {
+      if (this.isRemoved) throw unknownPartition(this)
+      return task()
+    })
     this.exclusive = run.then(
       () => {},
       () => {},
@@ -717,6 +756,23 @@ export class Partition {
   }
 
   /** Closes files; pending long-polls reject with LOG_CLOSED. */
+  /** True once deleteTopic removed this partition: every later call is UNKNOWN_TOPIC_OR_PARTITION. */
+  get removed(): boolean {
+    return this.isRemoved
+  }
+
+  /**
+   * deleteTopic: after every exclusive task already queued (a retention pass in flight finishes on
+   * intact files first), close the partition and delete its files and directory.
+   */
+  async removeFiles(): Promise<void> {
+    await this.runExclusive(async () => {
+      this.isRemoved = true
+      this.close()
+      this.log.deleteAll()
+    })
+  }
+
   close(): void {
     if (this.flushTimer !== null) clearInterval(this.flushTimer)
     this.flushTimer = null
@@ -726,9 +782,17 @@ export class Partition {
   }
 }
 
-/** Rejects appends that were not written (and will not be). */
+/** Gives a batch's memory back to the arena, once: its PendingAppend no longer points at it. */
+function releaseBatch(p: PendingAppend): void {
+  if (p.batch === RELEASED) return
+  batchArena.release(p.batch)
+  p.batch = RELEASED
+}
+
+/** Rejects appends that were not written (and will not be), releasing their batches. */
 function settleUnwritten(pendings: readonly PendingAppend[], err: Error): void {
   for (const p of pendings) {
+    releaseBatch(p)
     p.result = null
     p.reject(err)
   }

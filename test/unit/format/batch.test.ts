@@ -191,6 +191,23 @@ describe('encodeBatch → decodeBatch', () => {
     expect(second.records.map((r) => [r.offset, r.value?.toString()])).toEqual([[1, 'second'], [2, 'third']])
   })
 
+  it('encodes correctly when a record getter encodes another batch, and for batches past the reused sizes table', () => {
+    // Property: the sizes table reused between encodes is never shared by two encodes at once, and
+    // batches too large for it get their own; both decode to exactly their input.
+    const inner: Buffer[] = []
+    const tricky = Array.from({ length: 300 }, (_, i) => ({
+      get value() {
+        if (i % 50 === 0) inner.push(encodeBatch([{ value: 'x'.repeat(i + 1) }, { key: 'k', value: null }], { timestamp: T0 }))
+        return `outer-${i}`
+      },
+    }))
+    const outer = decodeBatch(encodeBatch(tricky, { timestamp: T0 }))
+    expect(outer.records.map((r) => r.value!.toString())).toEqual(tricky.map((_, i) => `outer-${i}`))
+    for (const batch of inner) expect(decodeBatch(batch).records.map((r) => r.key?.toString() ?? null)).toEqual([null, 'k'])
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ value: i % 3 === 0 ? null : String(i) }))
+    expect(decodeBatch(encodeBatch(many)).records.map((r) => r.value?.toString() ?? null)).toEqual(many.map((r) => r.value))
+  })
+
   it('encodes exactly the size written in batchLength', () => {
     // Property: the Buffer is exactly sized: batchLength + 12 equals its length.
     const encoded = encodeBatch([{ key: 'k', value: 'v', headers: { h: 'x' } }], { timestamp: T0 })
