@@ -100,6 +100,8 @@ export interface RecoveryReport {
   cleanShutdown: boolean
   durationMs: number
   partitions: PartitionRecovery[]
+  /** Partition directories that hold records but have no topic metadata: kept, not served, for the operator. */
+  orphanPartitionDirs: string[]
 }
 
 const LOG_OPTION_KEYS = ['native', 'repair', 'retentionCheckIntervalMs', 'recoveryPointCheckpointIntervalMs', 'fileSystem', 'clock']
@@ -210,8 +212,8 @@ export class Log extends EventEmitter {
           )
         }
       }
-      await removeOrphanPartitionDirs(fs, dir, topics)
-      const report: RecoveryReport = { cleanShutdown, durationMs: 0, partitions: [] }
+      const orphansWithData = await removeOrphanPartitionDirs(fs, dir, topics)
+      const report: RecoveryReport = { cleanShutdown, durationMs: 0, partitions: [], orphanPartitionDirs: orphansWithData }
       for (const { meta, logs } of partitions.values()) {
         logs.forEach(({ report: r }, p) => {
           if (r.truncatedBytes > 0 || r.rebuiltIndexes > 0 || r.lostOffsets !== null || r.leftovers.length > 0 || !cleanShutdown) {
@@ -617,8 +619,13 @@ function removeDirectory(fs: FileSystem, dir: string): void {
   fs.rmdir(dir)
 }
 
-/** Partition directories with no topic metadata (a crashed create or delete) are removed. */
-async function removeOrphanPartitionDirs(fs: FileSystem, dir: string, topics: ReadonlyMap<string, TopicMetadata>): Promise<void> {
+/**
+ * Partition directories with no topic metadata (a crashed createTopic, or a deleteTopic cut between
+ * its metadata and its files) are removed — but only when they hold no record: a directory with
+ * data whose metadata is missing or damaged is kept and reported, never deleted on a guess.
+ */
+async function removeOrphanPartitionDirs(fs: FileSystem, dir: string, topics: ReadonlyMap<string, TopicMetadata>): Promise<string[]> {
+  const kept: string[] = []
   let removed = false
   for (const name of fs.readdir(dir)) {
     const match = PARTITION_DIR_PATTERN.exec(name)
@@ -628,14 +635,20 @@ async function removeOrphanPartitionDirs(fs: FileSystem, dir: string, topics: Re
     if (topic !== undefined && partition < topic.partitions) continue
     const path = joinPath(dir, name)
     if (fs.fileSize(path) < 0) continue
+    let names: string[]
     try {
-      fs.readdir(path)
+      names = fs.readdir(path)
     } catch {
       continue // not a directory
+    }
+    if (names.some((n) => n.endsWith('.log') && fs.fileSize(joinPath(path, n)) > 0)) {
+      kept.push(name)
+      continue
     }
     removeDirectory(fs, path)
     removed = true
   }
   if (removed) await fs.fsyncDir(dir)
+  return kept
 }
 

@@ -185,7 +185,7 @@ export class PartitionLog {
       const followedByValidData =
         !belowRecoveryPoint &&
         (hasValidBatchAfter(this.fs, segment.fd, this.fs.size(segment.fd), damage.position, damage.firstBadOffset) ||
-          this.segments.slice(i + 1).some((later) => later.validate()?.position !== 0 && later.sizeBytes > 0))
+          this.segments.slice(i + 1).some((later) => hasValidBatchAfter(this.fs, later.fd, this.fs.size(later.fd), -1, later.baseOffset)))
       if ((belowRecoveryPoint || followedByValidData) && !hasTestBug('truncate-mid-log')) {
         const why = belowRecoveryPoint ? `below the recovery point (offset ${recoveryPoint})` : 'followed by valid record batches, so not a torn tail'
         if (!options.repair) {
@@ -199,6 +199,8 @@ export class PartitionLog {
       const result = segment.recover()
       report.truncatedBytes += result.truncatedBytes
       report.truncatedFromOffset = result.lastOffset + 1
+      // The cut can start before the damage validate() named (recover stops at the first invalid byte).
+      if (report.lostOffsets !== null) report.lostOffsets.from = Math.min(report.lostOffsets.from, result.lastOffset + 1)
       // Everything after a cut was written after the cut bytes (or is given up by repair).
       for (const later of this.segments.splice(i + 1)) {
         report.truncatedBytes += later.sizeBytes

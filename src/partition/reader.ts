@@ -9,6 +9,7 @@
  */
 import { batchSizeAt, isControlBatch, ATTRIBUTES_POS, BATCH_HEADER_BYTES, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
 import { appendBatchRecords, type LogRecord } from '../format/batch-records.js'
+import { SeglogError } from '../errors.js'
 import type { PartitionLog } from './partition-log.js'
 import { hasTestBug } from '../test-bugs.js'
 
@@ -36,6 +37,10 @@ export interface CollectResult {
  * totalling at most `maxBytes` (the first batch is returned whatever its size, like Kafka's
  * minOneMessage). Throws CORRUPT_RECORD for a batch that fails its CRC.
  */
+function corruptAt(path: string, position: number, detail: string, cause?: unknown): SeglogError {
+  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${path} at position ${position}: ${detail}`, cause === undefined ? undefined : { cause })
+}
+
 export function collectRecords(log: PartitionLog, offset: number, bound: ReadBound, maxBytes: number, maxRecords: number): CollectResult {
   const records: LogRecord[] = []
   let nextOffset = offset
@@ -59,10 +64,18 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
     }
     const bytes = slice.bytes
     let pos = 0
+    let previousLastOffset = -1
     while (pos + BATCH_HEADER_BYTES <= bytes.length && records.length < maxRecords) {
       const sizeBytes = batchSizeAt(bytes, pos)
-      if (baseOffsetAt(bytes, pos) >= bound.offset) break
+      const baseOffset = baseOffsetAt(bytes, pos)
+      if (baseOffset >= bound.offset) break
       const lastOffset = lastOffsetAt(bytes, pos)
+      // The base offset and length sit outside the CRC: offsets that go backwards are damage, and
+      // returning records at wrong offsets would be worse than an error.
+      if (baseOffset <= previousLastOffset || lastOffset < baseOffset) {
+        throw corruptAt(segment.path, slice.position + pos, `batch offsets ${baseOffset}..${lastOffset} after offset ${previousLastOffset}`)
+      }
+      previousLastOffset = lastOffset
       if (isControlBatch(bytes.readInt16BE(pos + ATTRIBUTES_POS))) {
         // Markers take an offset but are never returned; still CRC-checked by decode below when
         // transactions need their contents.
@@ -70,9 +83,22 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
         pos += sizeBytes
         continue
       }
-      nextOffset = appendBatchRecords(bytes, pos, records, nextOffset, bound.offset, maxRecords, !NO_CRC_ON_READ)
+      try {
+        nextOffset = appendBatchRecords(bytes, pos, records, nextOffset, bound.offset, maxRecords, !NO_CRC_ON_READ)
+      } catch (err) {
+        if (err instanceof SeglogError && err.code === 'CORRUPT_RECORD') throw corruptAt(segment.path, slice.position + pos, err.message, err)
+        throw err
+      }
       if (records.length < maxRecords) nextOffset = Math.max(nextOffset, Math.min(lastOffset + 1, bound.offset))
       pos += sizeBytes
+    }
+    if (pos === 0) {
+      // Nothing below the bound here. In a segment wholly below the HW's segment that can only be a
+      // damaged base offset claiming to be past the HW: an error, never a loop that cannot advance.
+      if (segment.baseOffset < bound.segmentBaseOffset) {
+        throw corruptAt(segment.path, slice.position, `batch base offset ${baseOffsetAt(bytes, 0)} is past the high watermark ${bound.offset}`)
+      }
+      break
     }
     bytesRead += pos
     bytesLeft -= pos

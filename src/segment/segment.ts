@@ -550,9 +550,8 @@ export class Segment implements ReleasableSegment {
    */
   translateOffset(offset: number, startingPosition = 0): BatchPosition | null {
     this.ensureIndexes()
-    const from = Math.max(this.offsetIndex.lookup(offset).position, startingPosition)
     const fd = this.logFdForIo()
-    return this.seek(this.scanner(from, this.logicalSizeBytes, false, this.logView.prefix(fd, this.logicalSizeBytes), fd), offset)
+    return this.seekChecked(offset, startingPosition, this.logView.prefix(fd, this.logicalSizeBytes), fd).start
   }
 
   /**
@@ -567,8 +566,7 @@ export class Segment implements ReleasableSegment {
     const fd = this.logFdForIo()
     const logicalEnd = this.logicalSizeBytes
     const mapped = this.logView.prefix(fd, logicalEnd)
-    const scanner = this.scanner(this.offsetIndex.lookup(offset).position, logicalEnd, false, mapped, fd)
-    const start = this.seek(scanner, offset)
+    const { scanner, start } = this.seekChecked(offset, 0, mapped, fd)
     if (start === null) return null
     const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
     const limit = options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes
@@ -1056,6 +1054,27 @@ export class Segment implements ReleasableSegment {
   }
 
   /** The first batch from `scanner` whose last offset is ≥ `offset`, or null; CORRUPT_RECORD on a bad header. */
+  /**
+   * The batch holding `offset`, scanning from the offset index's floor entry — checked, since an
+   * index entry that passed the open-time checks can still be wrong (FM-4): if the scan from it
+   * meets a bad header or lands past the batch holding `offset`, the segment is scanned again from
+   * its start (the `.log` is the truth; the index only saves time).
+   */
+  private seekChecked(offset: number, startingPosition: number, mapped: Buffer | null, fd: number): { scanner: BatchScanner; start: BatchPosition | null } {
+    const from = Math.max(this.offsetIndex.lookup(offset).position, startingPosition)
+    if (from > startingPosition) {
+      const scanner = this.scanner(from, this.logicalSizeBytes, false, mapped, fd)
+      try {
+        const start = this.seek(scanner, offset)
+        if (start === null || start.baseOffset <= offset) return { scanner, start }
+      } catch (err) {
+        if (!(err instanceof SeglogError) || err.code !== 'CORRUPT_RECORD') throw err
+      }
+    }
+    const scanner = this.scanner(startingPosition, this.logicalSizeBytes, false, mapped, fd)
+    return { scanner, start: this.seek(scanner, offset) }
+  }
+
   private seek(scanner: BatchScanner, offset: number): BatchPosition | null {
     for (let batch = scanner.next(); batch !== null; batch = scanner.next()) if (batch.lastOffset >= offset) return batch
     this.checkScanEnd(scanner)

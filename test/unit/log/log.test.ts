@@ -119,6 +119,18 @@ describe('topics', () => {
     log = await Log.open(dir)
     expect(existsSync(join(dir, 'ghost-0'))).toBe(false)
   })
+
+  it('keeps, and reports, a partition directory with records whose topic metadata is missing', async () => {
+    // Property: lost metadata never turns into deleted data (found by the on-disk fuzzer, H7).
+    log = await Log.open(dir)
+    await fill(log, 'kept', 3)
+    await log.close()
+    unlinkSync(join(dir, 'topics', 'kept.json'))
+    log = await Log.open(dir)
+    expect(log.recovery.orphanPartitionDirs).toEqual(['kept-0'])
+    expect(statSync(segmentPath('kept', 0, 0)).size).toBeGreaterThan(0)
+    expect(log.topics()).toEqual([])
+  })
 })
 
 describe('recovery', () => {
