@@ -432,7 +432,14 @@ export class Log extends EventEmitter {
     } catch (err) {
       firstError ??= this.ioError(err, `Closing the log in ${this.dir}`)
     }
-    for (const partition of this.allPartitions()) partition.close()
+    for (const partition of this.allPartitions()) {
+      try {
+        partition.close()
+      } catch (err) {
+        // One partition's failing close must not keep the others' files open or the lock held.
+        firstError ??= this.ioError(err, `Closing ${partition.topic}-${partition.partition}`)
+      }
+    }
     try {
       if (!this.failedWith && firstError === null) {
         await writeFileAtomic(this.fs, this.dir, CLEAN_SHUTDOWN_FILE_NAME, Buffer.from(JSON.stringify({ version: 1, closedAt: Date.now() }) + '\n'))

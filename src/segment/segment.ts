@@ -800,7 +800,13 @@ export class Segment implements ReleasableSegment {
     this.cache?.forget(this)
     try {
       if (this.loaded && !this.sealed) {
-        this.appendTimeIndexEntry(true)
+        try {
+          this.appendTimeIndexEntry(true)
+        } catch (err) {
+          // The final time-index entry is a hint: an index whose state disagrees with the log (a
+          // damaged file that passed its checks) must not stop the close; the next open rebuilds it.
+          if (!(err instanceof SeglogError) || (err.code !== 'INVALID_OFFSET' && err.code !== 'INDEX_FULL')) throw err
+        }
         this.trimPreallocated()
       }
     } finally {
