@@ -246,7 +246,7 @@ export class Log extends EventEmitter {
   createTopic(name: string, options: CreateTopicOptions = {}): Promise<void> {
     validateTopicName(name)
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
-    const partitions = checkPartitionCount('options.partitions', options.partitions ?? 1)
+    const partitions = checkPartitionCount('options.partitions', options.partitions === undefined ? 1 : options.partitions)
     const config = resolveTopicConfig(options, this.defaults, ['partitions'])
     return this.admin(async () => {
       if (this.topicsByName.has(name)) throw new SeglogError('TOPIC_ALREADY_EXISTS', `Topic ${name} already exists in ${this.dir}`)
