@@ -7,7 +7,7 @@
  * error naming the file; never a signal, an untyped exception, a hang, damaged data returned, or
  * written records vanishing without an error (fuzz/verdict.ts has the exact rules).
  *
- * Counts: 1,000 inputs in `npm test` (300 on the fallback binding, whose opens cost ~3× more),
+ * Counts: 1,000 inputs in `npm test` (600 on the fallback binding, whose opens cost more),
  * 10 × SEGLOG_ITERS in soak runs. SEED replays a run; SEGLOG_FUZZ_INPUT=<i> replays one input of it;
  * SEGLOG_FUZZ_DUMP=<file> writes every violation as JSON (the failure message shows the first few).
  *
@@ -25,7 +25,7 @@ import { bindingEnvPrefix, iterationsFromEnv, writeHarnessReport } from './model
 
 const SEED = seedFromEnv('SEED')
 /** Soak runs take 10 × SEGLOG_ITERS inputs: an input costs about a tenth of an H6 run or an H1 kill. */
-const INPUTS = iterationsFromEnv(1000, 300, 10)
+const INPUTS = iterationsFromEnv(1000, 600, 10)
 const ONLY_INPUT = process.env.SEGLOG_FUZZ_INPUT === undefined ? undefined : Number(process.env.SEGLOG_FUZZ_INPUT)
 /** Inputs per planted-bug run: each input has a good chance to expose the bug, so a miss is ~1e-8. */
 const PLANTED_INPUTS = 20

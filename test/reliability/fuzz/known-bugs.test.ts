@@ -3,8 +3,9 @@
  * mutation of the seed-7 fixture opened and read by the same child and judged by the same oracle
  * as the fuzz run: it passes when the oracle finds no violation at all.
  *
- * KNOWN BUGS, NOT FIXED YET: every case is skipped. When the engine is fixed, unskip the case and
- * delete the bug's entry in known-bugs.ts, so the fuzz run fails on it again.
+ * Cases of bugs not fixed yet are skipped (KNOWN BUG); when the engine is fixed, unskip the case
+ * and delete the bug's entry in known-bugs.ts, so the fuzz run fails on it again. Cases marked
+ * REGRESSION are fixed and run.
  */
 import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
@@ -38,25 +39,51 @@ async function expectNoViolations(mutation: SingleMutation): Promise<void> {
   expect(await violationsOf(fuzz.fixture, fuzz.workDir, distUrl('index.js'), mutation)).toEqual([])
 }
 
-describe('H7 known engine bugs (skipped until fixed)', () => {
-  // read-error-names-no-file (found by SEED=7, input 8): read() reports a CRC failure as
-  // "Corrupt record batch data at position N", naming neither the segment file nor its position.
-  it.skip('names the segment file when a read meets a batch that fails its CRC', async () => {
+describe('H7 known engine bugs (regressions; the skipped ones are not fixed yet)', () => {
+  // REGRESSION read-error-names-no-file (found by SEED=7, input 8; fixed in cd54a0c): read()
+  // reported a CRC failure as "Corrupt record batch data at position N", naming neither the segment
+  // file nor its position.
+  it('names the segment file when a read meets a batch that fails its CRC', async () => {
     // Property: a damaged record in a sealed segment is a typed error naming the file.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 0, '.log')), 229 + 100, 0) })
   })
 
-  // unchecked-batch-headers (SEED=7, input 52): base offset 18 of a sealed batch becomes 19; the
-  // header is outside the CRC and no read checks offsets are consecutive.
-  it.skip('refuses, rather than misnumbers or skips, records of a sealed batch whose base offset was damaged', async () => {
+  // REGRESSION unchecked-batch-headers (SEED=7, input 52; fixed in cd54a0c): base offset 18 of a
+  // sealed batch becomes 19; the header is outside the CRC and no read checked offsets were
+  // consecutive.
+  it('refuses, rather than misnumbers or skips, records of a sealed batch whose base offset was damaged', async () => {
     // Property: a batch header damaged outside the CRC is never read as valid data.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 15, '.log')), 159 + 7, 0) })
   })
 
-  // read-loops-forever-on-bad-base-offset (SEED=9, input 995): in g-0's first segment the batch
-  // at 552 claims base offset 8204 and the next one a length past the file; a read from offset 12
-  // spins forever in collectRecords and blocks the event loop.
-  it.skip('answers a read whose batch claims an offset past the HW instead of looping forever', async () => {
+  // KNOWN BUG unchecked-batch-headers, what cd54a0c leaves (SEED=31, input 810): a sealed batch's
+  // base offset jumps far past the HW; a read spanning several batches skips it (records 18 on
+  // go missing) while a point read reports it.
+  it.skip('refuses a sealed batch whose base offset jumped past the HW in the middle of a read', async () => {
+    // Property: a damaged base offset never turns into a hole.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 15, '.log')), 159 + 2, 2) })
+  })
+
+  // KNOWN BUG unchecked-batch-headers (SEED=31, input 2248): the last batch of g-0 moves from
+  // offset 70 to 78 — offsets still increase, so recovery keeps it and reads serve offsets 78–82,
+  // which were never written, while 70–74 vanish.
+  it.skip('refuses a batch whose base offset jumped forward, though offsets still increase', async () => {
+    // Property: records are served only at the offsets they were written at.
+    await expectNoViolations({ variant: 'unclean', repair: false, mutate: (dir) => flipBit(join(dir, segment('g-0', 54, '.log')), 766 + 7, 3) })
+  })
+
+  // KNOWN BUG unchecked-batch-headers (SEED=31, input 44): the last offset delta of f-0's batch
+  // 2–6 (inside the CRC, but read by the header walk before any CRC check) is zeroed; reads from
+  // the log start 3 skip to 7.
+  it.skip('refuses a batch whose last offset delta was damaged instead of skipping its records', async () => {
+    // Property: a header field is checked (CRC) before the read trusts it to skip a batch.
+    await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('f-0', 0, '.log')), 192 + 23, 192 + 27) })
+  })
+
+  // REGRESSION read-loops-forever-on-bad-base-offset (SEED=9, input 995; fixed in cd54a0c): in
+  // g-0's first segment the batch at 552 claims base offset 8204 and the next one a length past the
+  // file; a read from offset 12 spun forever in collectRecords and blocked the event loop.
+  it('answers a read whose batch claims an offset past the HW instead of looping forever', async () => {
     // Property: no damage makes a read hang (the child must answer within the bound).
     await expectNoViolations({
       variant: 'clean',
@@ -68,9 +95,9 @@ describe('H7 known engine bugs (skipped until fixed)', () => {
     })
   }, 30_000)
 
-  // offset-index-trusted (SEED=8, input 714): a zeroed index entry points offset 15 at batch 18's
-  // position; reads from 15 skip 15–17 without an error.
-  it.skip('checks the batch an offset index entry lands on, so a damaged entry never skips records', async () => {
+  // REGRESSION offset-index-trusted (SEED=8, input 714; fixed in cd54a0c): a zeroed index entry
+  // points offset 15 at batch 18's position; reads from 15 skipped 15–17 without an error.
+  it('checks the batch an offset index entry lands on, so a damaged entry never skips records', async () => {
     // Property: the offset index is a hint; a wrong entry never changes what a read returns.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('f-1', 15, '.index')), 0, 7) })
   })
@@ -82,10 +109,11 @@ describe('H7 known engine bugs (skipped until fixed)', () => {
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('g-0', 0, '.timeindex')), 0, 9) })
   })
 
-  // torn-tail-check-reads-first-batch-only (SEED=7, input 1194): damage in g-0's batch 53 (past the
-  // recovery point 50, last of its segment) and in the first batch of the next segment; batches
-  // 58–74 after them are intact, yet recovery cuts at 53 as if it were a torn tail.
-  it.skip('refuses to cut damage that valid batches follow in a later segment whose first batch is damaged too', async () => {
+  // REGRESSION torn-tail-check-reads-first-batch-only (SEED=7, input 1194; fixed in cd54a0c):
+  // damage in g-0's batch 53 (past the recovery point 50, last of its segment) and in the first
+  // batch of the next segment; batches 58–74 after them are intact, yet recovery cut at 53 as if it
+  // were a torn tail.
+  it('refuses to cut damage that valid batches follow in a later segment whose first batch is damaged too', async () => {
     // Property: recovery cuts only a provable torn tail (FM-2), looking past a damaged first batch.
     await expectNoViolations({
       variant: 'unclean',
@@ -118,9 +146,10 @@ describe('H7 known engine bugs (skipped until fixed)', () => {
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => truncateSync(join(dir, segment('f-1', 53, '.log')), 337) })
   })
 
-  // topic-metadata-loss-deletes-data (SEED=7, input 0): without topics/g.json, open deletes g-0 as
-  // an orphan of a crashed createTopic.
-  it.skip('keeps (or refuses to open) partition data whose topic metadata file is missing', async () => {
+  // REGRESSION topic-metadata-loss-deletes-data (SEED=7, input 0; fixed in cd54a0c): without
+  // topics/g.json, open deleted g-0 as an orphan of a crashed createTopic (now kept and reported in
+  // log.recovery.orphanPartitionDirs).
+  it('keeps (or refuses to open) partition data whose topic metadata file is missing', async () => {
     // Property: losing a metadata file never deletes records without an error.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => rmSync(join(dir, 'topics/g.json')) })
   })

@@ -28,33 +28,13 @@ const LOST_OFFSETS_REPORTED = /^\S+: records \[(\d+), \d+\) vanished .*\(recover
 
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    id: 'read-error-names-no-file',
-    summary: 'a CRC failure found by read() is CORRUPT_RECORD "Corrupt record batch data at position N" with neither the segment file nor the file position',
-    explains: (message) => / read at offset \d+: CORRUPT_RECORD that names no file of the log directory: Corrupt record batch data at position \d+/.test(message),
-  },
-  {
     id: 'unchecked-batch-headers',
     summary:
-      'batch header fields (base offset, length, magic outside the CRC; last offset delta inside it, read before the CRC is checked) of segments open does not re-validate — sealed ones, and the active one after a clean shutdown — are trusted: reads skip records or the rest of a segment, return records at wrong offsets, or stop making progress below the HW; point reads disagree with scans',
+      'batch header fields outside the CRC (base offset, length) or read before it is checked (last offset delta) are still trusted where cd54a0c does not catch them: a base offset jumped far past the HW in the middle of a multi-batch read is skipped (a hole), a forward jump that keeps offsets increasing passes recovery too (records served at offsets never written), a damaged last offset delta skips records, and a jumped base offset in the active segment after a clean shutdown can stall a read without an error',
     explains: (message, partition, ctx) =>
       partition !== undefined &&
-      ctx.facts.unvalidatedHeaderDamage.has(partition.key) &&
+      ctx.facts.headerDamage.has(partition.key) &&
       /was read where \d+ was next|a point read at offset|offsetForTimestamp\(|returned with bytes other than those written|was returned but never written|the full read ended at offset|made no progress below the HW/.test(message),
-  },
-  {
-    id: 'offset-index-trusted',
-    summary:
-      'a damaged offset index entry that passes the open-time checks is trusted at lookup (FM-4 says re-check the batch it lands on and fall back to a scan): reads from it skip records without an error, or fail with CORRUPT_RECORD on data that is intact',
-    explains: (message, partition, ctx) =>
-      partition !== undefined &&
-      changedFilesOf(ctx, partition, '.index').length > 0 &&
-      /was read where \d+ was next|a point read at offset|the full read ended at offset|made no progress below the HW|offsetForTimestamp\(/.test(message),
-  },
-  {
-    id: 'read-loops-forever-on-bad-base-offset',
-    summary:
-      'a read whose next batch claims a base offset at or past the HW (a damaged base offset) spins forever in partition/reader.ts collectRecords: the slice yields no batch below the bound, nothing advances, and the synchronous loop blocks the event loop',
-    explains: (message, _partition, ctx) => message.startsWith('no answer within') && ctx.facts.unvalidatedHeaderDamage.size > 0,
   },
   {
     id: 'time-index-trusted',
@@ -64,20 +44,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       partition !== undefined &&
       (changedFilesOf(ctx, partition, '.timeindex').length > 0 || changedFilesOf(ctx, partition, '.log').some((f) => f !== partition.logFiles[partition.logFiles.length - 1])) &&
       / offsetForTimestamp\(-?\d+\) = /.test(message),
-  },
-  {
-    id: 'torn-tail-check-reads-first-batch-only',
-    summary:
-      'recovery calls damage a torn tail when the next segment\'s first batch is also damaged, without looking for valid batches after it in that segment (partition-log.ts recover: later.validate()?.position !== 0), so it cuts records that valid batches follow',
-    explains: (message, partition, ctx) => {
-      const match = /^\S+: records \[(\d+), \d+\) vanished without an error, and the original batch at offset (\d+) after the cut is intact/.exec(message)
-      if (partition === undefined || match === null) return false
-      const cutBatch = partition.batches.find((b) => b.baseOffset <= Number(match[1]) && Number(match[1]) <= b.lastOffset)
-      const survivor = partition.batches.find((b) => b.baseOffset === Number(match[2]))
-      if (cutBatch === undefined || survivor === undefined || survivor.file === cutBatch.file) return false
-      const firstOfSurvivorSegment = partition.batches.find((b) => b.file === survivor.file)!
-      return !(ctx.facts.intactBaseOffsets.get(partition.key) ?? []).includes(firstOfSurvivorSegment.baseOffset)
-    },
   },
   {
     id: 'repair-under-reports-lost-offsets',
@@ -95,12 +61,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       partition !== undefined &&
       ctx.facts.changedFiles.has(partition.logFiles[partition.logFiles.length - 1]!) &&
       / vanished without an error, and (the copy was cleanly shut down|the cut is below the recovery point \d+)$/.test(message),
-  },
-  {
-    id: 'topic-metadata-loss-deletes-data',
-    summary: 'a missing topics/<topic>.json, or one whose partition count went down, makes open delete the partition directories as orphans: every record gone without an error',
-    explains: (message, partition, ctx) =>
-      partition !== undefined && ctx.facts.changedFiles.has(`topics/${partition.topic}.json`) && / the partition vanished, and records /.test(message),
   },
   {
     id: 'log-start-unverified',

@@ -16,6 +16,8 @@
  *     byte-identical in the copy (a valid later batch means the damage was not at the tail:
  *     docs/decisions.md "Torn tail vs corruption");
  *   - with `repair: true`, a loss that `log.recovery` reports in `lostOffsets`;
+ *   - a partition left unserved because its topic metadata is gone, when `log.recovery` reports it
+ *     in `orphanPartitionDirs` and its directory is still there;
  * - after mutations of hints only (`keepsRecords`), open succeeds and every record is readable;
  * - when the full read succeeded: a point read of each probe offset returns that record (the
  *   offset index agrees with the scan) and offsetForTimestamp returns the first offset at or above
@@ -52,7 +54,15 @@ export interface ChildPartition {
 
 export interface ChildReply {
   id: number
-  open: { recovery: { partitions: { topic: string; partition: number; lostOffsets: { from: number; to: number } | null }[] } } | Errorish
+  open:
+    | {
+        recovery: {
+          partitions: { topic: string; partition: number; lostOffsets: { from: number; to: number } | null }[]
+          /** Partition directories with records but no topic metadata: kept on disk, not served. */
+          orphanPartitionDirs?: string[]
+        }
+      }
+    | Errorish
   partitions?: ChildPartition[]
   close?: Errorish
 }
@@ -67,12 +77,11 @@ export interface MutantFacts {
   /** Files of the original variant the mutations changed or removed (relative paths). */
   changedFiles: Set<string>
   /**
-   * Partitions with a segment open does not re-validate — a sealed one (any `.log` but the last),
-   * or the active one of a clean copy — whose batch headers (the 61 bytes: base offset, length and
-   * magic outside the CRC, last offset delta and timestamps inside it, all read by header scans
-   * before any CRC check) or whose size changed.
+   * Partitions where a batch header changed — the 61 bytes: base offset, length and magic outside
+   * the CRC, last offset delta and timestamps inside it, all read by header walks before any CRC
+   * check — or where a sealed segment (any `.log` but the last) changed size.
    */
-  unvalidatedHeaderDamage: Set<string>
+  headerDamage: Set<string>
 }
 
 export interface Probes {
@@ -94,7 +103,7 @@ export function mutantFacts(dir: string, fixture: Fixture, original: TreeImage):
   const checkpoint = existsSync(checkpointPath) ? decodeCheckpoint(readFileSync(checkpointPath, 'utf8')) : new Map<string, number>()
   const recoveryPoints = new Map<string, number>()
   const intactBaseOffsets = new Map<string, number[]>()
-  const unvalidatedHeaderDamage = new Set<string>()
+  const headerDamage = new Set<string>()
   const files = new Map<string, Buffer | null>()
   const fileBytes = (path: string) => {
     if (!files.has(path)) files.set(path, existsSync(join(dir, path)) ? readFileSync(join(dir, path)) : null)
@@ -110,9 +119,8 @@ export function mutantFacts(dir: string, fixture: Fixture, original: TreeImage):
       }
     }
     intactBaseOffsets.set(p.key, intact)
-    const sealed = new Set(clean ? p.logFiles : p.logFiles.slice(0, -1))
+    const sealed = new Set(p.logFiles.slice(0, -1))
     const headerDamaged = p.batches.some((b) => {
-      if (!sealed.has(b.file)) return false
       const bytes = fileBytes(b.file)
       if (bytes === null) return false
       const end = b.position + BATCH_HEADER_BYTES
@@ -122,9 +130,9 @@ export function mutantFacts(dir: string, fixture: Fixture, original: TreeImage):
       const bytes = fileBytes(file)
       return bytes !== null && bytes.length !== original.files.get(file)?.length
     })
-    if (headerDamaged || sizeChanged) unvalidatedHeaderDamage.add(p.key)
+    if (headerDamaged || sizeChanged) headerDamage.add(p.key)
   }
-  return { clean, recoveryPoints, intactBaseOffsets, changedFiles: changedFiles(original, dir), unvalidatedHeaderDamage }
+  return { clean, recoveryPoints, intactBaseOffsets, changedFiles: changedFiles(original, dir), headerDamage }
 }
 
 /** Why `error` is not a typed refusal naming a file under `dir`, or null. */
@@ -175,7 +183,8 @@ export function judge(input: JudgeInput): Verdict {
     seen.add(original.key)
     const got = reply.partitions!.find((p) => p.topic === original.topic && p.partition === original.partition)
     const lostOffsets = recovery.partitions.find((p) => p.topic === original.topic && p.partition === original.partition)?.lostOffsets ?? null
-    const partitionKind = judgePartition(input, original, got, lostOffsets, violations)
+    const orphaned = recovery.orphanPartitionDirs?.includes(`${original.topic}-${original.partition}`) ?? false
+    const partitionKind = judgePartition(input, original, got, lostOffsets, orphaned, violations)
     if (partitionKind === 'read-error' || (partitionKind === 'lost-tail' && kind === 'complete')) kind = partitionKind
   }
   for (const extra of reply.partitions!) {
@@ -191,11 +200,14 @@ function judgePartition(
   original: OriginalPartition,
   got: ChildPartition | undefined,
   lostOffsets: { from: number; to: number } | null,
+  orphaned: boolean,
   violations: string[],
 ): OutcomeKind {
   const name = `${original.topic}-${original.partition}`
   const firstKept = Math.max(original.logStartOffset, 0)
   if (got === undefined) {
+    // Unserved but reported and kept on disk (its topic metadata is gone): an operator can recover it.
+    if (orphaned && existsSync(join(input.dir, name))) return 'refused'
     if (original.endOffset > firstKept) violations.push(`${name}: the partition vanished, and records [${firstKept}, ${original.endOffset}) with it, without an error`)
     return 'lost-tail'
   }
