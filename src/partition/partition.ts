@@ -454,7 +454,7 @@ export class Partition {
       if (p.acks === 1 || !durable || ACK_BEFORE_DATASYNC) p.resolve(result)
       else {
         const resolve = p.resolve
-        this.groupCommit.waitDurable(result.lastOffset + 1).then(() => resolve(result), p.reject)
+        this.groupCommit.whenDurable(result.lastOffset + 1, () => resolve(result), p.reject)
       }
     }
     if (!durable) {

@@ -100,4 +100,27 @@ describe('GroupCommit', () => {
     expect(flushes).toBe(5000)
     expect((gc as unknown as { waiters: unknown[] }).waiters.length).toBeLessThan(2)
   })
+
+  it('calls whenDurable callbacks only once a flush covers their offset, in offset order, and fails them after an error', async () => {
+    // Property: the callback form keeps waitDurable's guarantees — nothing acknowledged before the
+    // fdatasync covering it, already-durable offsets answered at once, fail-stop afterwards.
+    const { calls, flush } = controlledFlush()
+    const gc = new GroupCommit(2, flush, () => {})
+    const events: string[] = []
+    gc.whenDurable(2, () => events.push('2 at once'), () => events.push('2 failed'))
+    gc.noteWritten(6)
+    for (const end of [4, 6]) gc.whenDurable(end, () => events.push(`${end} durable`), () => events.push(`${end} failed`))
+    gc.noteWritten(9)
+    gc.whenDurable(9, () => events.push('9 durable'), (err) => events.push(`9 failed: ${err.message}`))
+    expect(events).toEqual(['2 at once'])
+    calls[0]!.resolve()
+    await tick()
+    expect(events).toEqual(['2 at once', '4 durable', '6 durable'])
+    expect(calls.length).toBe(2)
+    calls[1]!.reject(new Error('EIO'))
+    await tick()
+    gc.whenDurable(10, () => events.push('10 durable'), (err) => events.push(`10 failed: ${err.message}`))
+    expect(events).toEqual(['2 at once', '4 durable', '6 durable', '9 failed: EIO', '10 failed: EIO'])
+  })
 })
+
