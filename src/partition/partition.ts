@@ -27,7 +27,8 @@ import {
   readInt64,
   setBaseOffset,
 } from '../format/batch-header.js'
-import { encodeBatch, setLogAppendTime, type RecordInput } from '../format/batch.js'
+import { BatchArena } from '../format/batch-arena.js'
+import { encodeRecordBatch, setLogAppendTime, type RecordInput } from '../format/batch.js'
 import {
   APPEND_QUEUE_BATCHES_MAX,
   APPEND_WRITE_BUFFERS_MAX,
@@ -121,6 +122,16 @@ interface PendingAppend {
  * fifth (bench W5), and 32 KiB gained nothing more while adding a lookup per fetch.
  */
 const STREAM_FETCH_BYTES = 128 * 1024
+
+/**
+ * Where appends encode their batches (batch-arena.ts): each batch is released right after its
+ * write, so a producer's next batch reuses the same memory. One arena for every partition in the
+ * process bounds the memory to one slab however many partitions there are.
+ */
+const batchArena = new BatchArena()
+const allocateBatch = (sizeBytes: number): Buffer => batchArena.allocate(sizeBytes)
+/** What a PendingAppend's `batch` becomes once released: nothing may use the memory after that. */
+const RELEASED = Buffer.alloc(0)
 
 const APPEND_OPTION_KEYS = new Set(['acks', 'compression', 'producerId', 'producerEpoch', 'baseSequence', 'transactional'])
 const READ_OPTION_KEYS = new Set(['offset', 'maxBytes', 'maxRecords', 'isolation', 'minBytes', 'maxWaitMs', 'signal'])
@@ -259,13 +270,15 @@ export class Partition {
     const compression = options?.compression
     if (compression !== undefined && typeof compression !== 'string') throw invalidArgType('options.compression', 'of type string', compression)
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime'
-    const batch = encodeBatch(records, {
-      timestamp: this.ctx.now(),
-      compression: compression ?? 'none',
-      timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime',
-    })
+    const batch = encodeRecordBatch(
+      records,
+      { timestamp: this.ctx.now(), compression: compression ?? 'none', timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' },
+      false,
+      allocateBatch,
+    )
     const limit = Math.min(this.config.maxMessageBytes, this.config.segmentBytes)
     if (batch.length > limit) {
+      batchArena.release(batch)
       throw new SeglogError(
         'RECORD_TOO_LARGE',
         `Batch of ${batch.length} bytes for ${this.topic}-${this.partition} exceeds ${batch.length > this.config.maxMessageBytes ? `maxMessageBytes (${this.config.maxMessageBytes})` : `segmentBytes (${this.config.segmentBytes})`}`,
@@ -436,6 +449,9 @@ export class Partition {
       this.ctx.fail(failure)
       settleUnwritten(run, failure)
       return
+    } finally {
+      // The write has returned (FileSystem writes are synchronous): the bytes are the file's now.
+      for (let i = 0; i < run.length; i++) releaseBatch(run[i]!)
     }
     const metrics = this.ctx.metrics
     if (appendChannel.hasSubscribers) {
@@ -766,9 +782,17 @@ export class Partition {
   }
 }
 
-/** Rejects appends that were not written (and will not be). */
+/** Gives a batch's memory back to the arena, once: its PendingAppend no longer points at it. */
+function releaseBatch(p: PendingAppend): void {
+  if (p.batch === RELEASED) return
+  batchArena.release(p.batch)
+  p.batch = RELEASED
+}
+
+/** Rejects appends that were not written (and will not be), releasing their batches. */
 function settleUnwritten(pendings: readonly PendingAppend[], err: Error): void {
   for (const p of pendings) {
+    releaseBatch(p)
     p.result = null
     p.reject(err)
   }
