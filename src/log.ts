@@ -354,7 +354,14 @@ export class Log extends EventEmitter {
     let deleted = 0
     for (const partition of this.allPartitions()) {
       if (partition.removed) continue // its topic was deleted while retention ran
-      const count = await partition.applyRetention()
+      let count: number
+      try {
+        count = await partition.applyRetention()
+      } catch (err) {
+        // deleteTopic removed it while this pass waited for its turn: nothing left to retain.
+        if (partition.removed && err instanceof SeglogError && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') continue
+        throw err
+      }
       if (count > 0) {
         deleted += count
         this.emit('retention', { topic: partition.topic, partition: partition.partition, deletedSegments: count, logStartOffset: partition.logStartOffset })
