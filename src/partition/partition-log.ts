@@ -224,6 +224,12 @@ export class PartitionLog {
       const next = this.segments[i + 1]!
       // A sealed segment whose opening scan stopped early is damaged (it was whole when rolled).
       const damage = segment.invalidTail
+      if (damage !== null && segment.nextOffset === next.baseOffset) {
+        // The next segment starts exactly where this one's valid batches end, so the bytes after
+        // them hold no record: untrimmed preallocation or a tail cut mid-roll. Trim, don't refuse.
+        report.truncatedBytes += segment.recover().truncatedBytes
+        continue
+      }
       let detail: string | null = null
       if (damage !== null) {
         detail = `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail})`
