@@ -90,8 +90,10 @@ describe('H4 SimFS crash loop', () => {
         console.log(`H4 planted ${bug}: ${JSON.stringify(report)}`)
         expect(report.withAckCheck.violations, `with the ack check: ${report.withAckCheck.first}`).toBeGreaterThan(0)
         expect(report.crashesOnly.violations, `crashes only: ${report.crashesOnly.first}`).toBeGreaterThan(0)
-        if (bug !== 'skip-fsync') {
-          // skip-fsync also skips the fsync of FORMAT and the topic metadata, which open reports first.
+        if (bug === 'ack-before-datasync') {
+          // Only the check at acknowledgement time sees this one first. skip-fsync and skip-dir-fsync
+          // also skip the syncs of FORMAT and topic metadata, which a recovery may report first
+          // (seen with SEED=2989382699: a created topic missing after the crash).
           expect(report.withAckCheck.kinds).toContain('ack')
         }
       }, 120_000)
