@@ -666,6 +666,10 @@ export class Partition {
       throw new SeglogError('OFFSET_OUT_OF_RANGE', `deleteRecords(${beforeOffset}) is past the high watermark ${this.hw} of ${this.topic}-${this.partition}`)
     }
     await this.runExclusive(async () => {
+      // Fail-stop covers deletions too: a log start that a failed checkpoint left in memory only
+      // must never let files go (found by the H4 soak, SEED=20261122 SEGLOG_ITERS=7041).
+      const failure = this.ctx.failure()
+      if (failure) throw failure
       if (beforeOffset <= this.log.logStartOffset) return
       this.log.logStartOffset = beforeOffset
       try {
@@ -693,6 +697,8 @@ export class Partition {
 
   private async retentionPass(): Promise<number> {
     {
+      const failure = this.ctx.failure()
+      if (failure) throw failure // see deleteRecords: nothing is deleted after a failure
       let deleted = await this.deleteSegmentsBelowLogStart()
       if (!this.config.cleanupPolicy.includes('delete')) return deleted
       const nowMs = this.ctx.now()

@@ -321,3 +321,23 @@ describe('acks 1 in fsync mode', () => {
     expect(p.highWatermark).toBe(2)
   })
 })
+
+describe('retention after a failed checkpoint', () => {
+  it('deletes no file once a log-start checkpoint failed (fail-stop; H4 soak SEED=20261122 SEGLOG_ITERS=7041)', async () => {
+    // Property: a log start advanced only in memory must never let segment files go.
+    const { FaultFileSystem, eio } = await import('../../helpers/fault-fs.js')
+    const fs = new FaultFileSystem()
+    log = await Log.open(dir, { fileSystem: fs })
+    const p = await fill(log, 't', 30, { segmentBytes: 512 })
+    const files = () => readdirSync(join(dir, 't-0')).filter((n) => n.endsWith('.log')).sort()
+    const before = files()
+    fs.plan.beforeSync = () => {
+      throw eio()
+    }
+    await expect(p.deleteRecords(20)).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
+    fs.plan.beforeSync = undefined
+    await expect(p.deleteRecords(25)).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
+    await expect(log.runRetention()).rejects.toMatchObject({ code: 'STORAGE_ERROR' })
+    expect(files()).toEqual(before)
+  })
+})
