@@ -9,6 +9,9 @@
  *   microseconds and the append path is single-threaded per partition (design.md, write path §5).
  * - `fdatasync`, `fsync` and `fsyncDir` are asynchronous (libuv pool) so a durable flush never
  *   blocks the event loop. Callers must never let two writes to one file race on the pool.
+ * - `pwrite`/`pwritev` copy `data` before returning and keep no reference to it: appends encode
+ *   into reused memory (format/batch-arena.ts) that is handed out again right after the write. An
+ *   injected FileSystem that defers writes must copy (SimFS does).
  * - `pwrite`/`pwritev` return the bytes written, which may be fewer than asked: Node reports a
  *   write cut short by a full disk as a short count, not an error (reliability.md). Callers check.
  * - `mapFile` returns a read-only view (zero-copy on the native binding, a copy in the fallback).
