@@ -23,6 +23,8 @@ const modes = [
 const outDir = mkdtempSync(join(tmpdir(), 'seglog-test-'))
 const totals = { passed: 0, failed: 0, skipped: 0 }
 let exitCode = 0
+/** Failed tests of both runs, repeated just above the last line: CI may keep only the output's tail. */
+const failures = []
 
 for (const mode of modes) {
   const outputFile = join(outDir, `${mode.name}.json`)
@@ -46,6 +48,7 @@ for (const mode of modes) {
   const failed = report.numFailedTests + (report.numFailedTests === 0 && report.success === false ? 1 : 0)
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
   console.log(`seglog tests (${mode.name}): ${passed} passed, ${failed} failed, ${skipped} skipped`)
+  for (const name of failedTestNames(report)) failures.push(`${mode.name}: ${name}`)
   totals.passed += passed
   totals.failed += failed
   totals.skipped += skipped
@@ -53,6 +56,19 @@ for (const mode of modes) {
 }
 
 rmSync(outDir, { recursive: true, force: true })
+if (failures.length > 0) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`)
 if (totals.passed === 0 && exitCode === 0) exitCode = 1 // a run that ran no test is not a pass
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
 process.exit(exitCode)
+
+/** `<file> > <test>` of every failed test, and every file that failed without a failed test. */
+function failedTestNames(report) {
+  const names = []
+  for (const file of report.testResults ?? []) {
+    const path = String(file.name ?? '').replace(`${process.cwd()}/`, '')
+    const failedTests = (file.assertionResults ?? []).filter((t) => t.status === 'failed')
+    for (const test of failedTests) names.push(`${path} > ${test.fullName ?? test.title}`)
+    if (failedTests.length === 0 && file.status === 'failed') names.push(`${path} (${String(file.message ?? 'failed to run').split('\n')[0]})`)
+  }
+  return names
+}

@@ -601,10 +601,10 @@ export class Segment implements ReleasableSegment {
     // Cross-checks the time index against the log before trusting its entries.
     this.ensureMaxTimestamp()
     this.ensureIndexes()
-    const floor = this.timeIndex.lookup(timestamp)
-    const from = this.offsetIndex.lookup(Math.max(floor.offset, startingOffset)).position
     const fd = this.logFdForIo()
     const mapped = this.logView.prefix(fd, this.logicalSizeBytes)
+    const from = this.timeScanStart(timestamp, startingOffset, mapped, fd)
+    if (from === null) return null
     for (const batch of this.walk(this.scanner(from, this.logicalSizeBytes, false, mapped, fd))) {
       if (batch.maxTimestamp < timestamp || batch.lastOffset < startingOffset) continue
       const decoded = decodeBatch(this.logView.bytes(fd, this.logPath, mapped, batch.position, batch.sizeBytes), 0)
@@ -613,6 +613,28 @@ export class Segment implements ReleasableSegment {
       }
     }
     return null
+  }
+
+  /**
+   * Where a timestamp search may start: the batch named by the time index's floor entry, found
+   * through the checked offset lookup, and only if that batch is the one the entry describes (its
+   * last offset and max timestamp): a damaged entry or offset index must never start the scan past
+   * a batch that holds the answer (found by the on-disk fuzzer), so a mismatch scans the segment
+   * from its start. Null when no batch reaches `startingOffset`.
+   */
+  private timeScanStart(timestamp: number, startingOffset: number, mapped: Buffer | null, fd: number): number | null {
+    const floor = this.timeIndex.lookup(timestamp)
+    let from = 0
+    if (floor.timestamp !== NO_TIMESTAMP && floor.offset > startingOffset) {
+      const named = this.seekChecked(floor.offset, 0, mapped, fd).start
+      if (named !== null && named.lastOffset === floor.offset && named.maxTimestamp === floor.timestamp) from = named.position
+    }
+    if (startingOffset > this.baseOffset) {
+      const first = this.seekChecked(startingOffset, 0, mapped, fd).start
+      if (first === null) return null
+      from = Math.max(from, first.position)
+    }
+    return from
   }
 
   /**

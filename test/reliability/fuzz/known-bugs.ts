@@ -37,15 +37,6 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
       /was read where \d+ was next|a point read at offset|offsetForTimestamp\(|returned with bytes other than those written|was returned but never written|the full read ended at offset|made no progress below the HW/.test(message),
   },
   {
-    id: 'time-index-trusted',
-    summary:
-      'offsetForTimestamp returns a later offset than the first with a timestamp at or above the target when a time index entry is damaged (entries are not checked against the batches they name) or a batch of the segment below the log start is damaged',
-    explains: (message, partition, ctx) =>
-      partition !== undefined &&
-      (changedFilesOf(ctx, partition, '.timeindex').length > 0 || changedFilesOf(ctx, partition, '.log').some((f) => f !== partition.logFiles[partition.logFiles.length - 1])) &&
-      / offsetForTimestamp\(-?\d+\) = /.test(message),
-  },
-  {
     id: 'repair-under-reports-lost-offsets',
     summary: 'with repair, log.recovery.lostOffsets starts at the gap or damage it found first, while the cut made by Segment.recover starts earlier',
     explains: (message, _partition, ctx) => {

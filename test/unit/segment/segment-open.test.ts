@@ -118,6 +118,40 @@ describe('Segment.open checks its indexes and rebuilds them from the log', () =>
     }
   }
 
+  // Damage the open-time checks cannot see (entries still monotonic, inside the log, the last
+  // ones matching real batches): lookups must check what the entries name (found by the on-disk
+  // fuzzer: offsetForTimestamp started its scan past the answer).
+  const undetectable: Array<[string, () => void]> = [
+    [
+      'a first offset index entry whose offset was zeroed (offset BASE → a later batch)',
+      () => {
+        const bytes = readFileSync(indexPath())
+        bytes.writeInt32BE(0, 0)
+        writeFileSync(indexPath(), bytes)
+      },
+    ],
+    [
+      'a time index entry in the middle whose timestamp was lowered to its predecessor’s + 1',
+      () => {
+        const bytes = readFileSync(timeIndexPath())
+        const middle = Math.floor(bytes.length / 12 / 2) * 12
+        bytes.writeBigInt64BE(bytes.readBigInt64BE(middle - 12) + 1n, middle)
+        writeFileSync(timeIndexPath(), bytes)
+      },
+    ],
+  ]
+  for (const sealed of [false, true]) {
+    for (const [what, damage] of undetectable) {
+      test(`answers every lookup correctly despite ${what} (${sealed ? 'sealed' : 'active'})`, () => {
+        // Property: the indexes are hints; reads and timestamp lookups equal a full scan's answers.
+        const { size } = writeClosedSegment()
+        damage()
+        const { segment } = reopen(sealed)
+        expectLookupsWork(segment, size)
+      })
+    }
+  }
+
   test('trusts intact indexes without a rebuild and reads the same after reopening', () => {
     // Property: a clean close and reopen preserves offsets, sizes, indexes and lookups.
     writeClosedSegment()
