@@ -13,6 +13,7 @@ export const WORKLOADS = [
   { id: 'W7', title: "seek by timestamp: 10,000 random offsetForTimestamp lookups on W1's data, every answer checked" },
   { id: 'W8', title: 'Log.open of a 1 GiB partition in a fresh process, after a clean close and after kill -9' },
   { id: 'W9', title: "sendTo a 127.0.0.1 TCP socket, native sendfile vs fallback copy; raw readSync + socket.write for context" },
+  { id: 'W10', title: "memory: RSS growth of a fresh process appending 10 GiB of 1 KiB records, batches of 100, durability 'os', acks 1, ≤ 8 in flight, one final flush (128 MiB segments); vs a raw fs.writeSync loop of the same batches" },
 ]
 
 export const WORKLOAD_IDS = WORKLOADS.map((workload) => workload.id)

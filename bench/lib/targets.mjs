@@ -17,6 +17,7 @@ export const TARGETS = {
   'W5/stream-native': { ratioMin: 1, text: '≥ 1× raw sequential read rec/s' },
   'W6/native': { valueMin: 300_000, text: '≥ 300,000 reads/s' },
   'W8/clean': { valueMax: 50, text: '< 50 ms' },
+  W10: { valueMax: 64, text: 'RSS growth < 64 MiB while writing 10 GiB' },
 }
 
 /** The target for a case, or null. */

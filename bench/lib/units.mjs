@@ -11,6 +11,7 @@ export const METRICS = {
   lookupsPerSec: { unit: 'lookups/s', higherIsBetter: true },
   syncsPerSec: { unit: 'syncs/s', higherIsBetter: true },
   ms: { unit: 'ms', higherIsBetter: false },
+  MiB: { unit: 'MiB', higherIsBetter: false },
 }
 
 export function metricInfo(metric) {
