@@ -180,8 +180,10 @@ export class Log extends EventEmitter {
     const segmentCache = new SegmentCache()
     const partitions = new Map<string, { meta: TopicMetadata; logs: { log: PartitionLog; report: PartitionRecoveryReport }[] }>()
     try {
-      // A directory without FORMAT is new: there is nothing to recover.
-      const isNew = readFormatVersion(fs, dir) === null
+      // A directory without FORMAT and without topics is new: there is nothing to recover. One
+      // that holds topics lost its FORMAT file: recovered like after a crash, never taken as clean
+      // (found by the on-disk fuzzer: damage in an active segment went unchecked).
+      const isNew = readFormatVersion(fs, dir) === null && !fs.exists(joinPath(dir, TOPICS_DIR_NAME))
       await ensureFormatVersion(fs, dir)
       removeTmpFiles(fs, dir)
       removeTmpFiles(fs, joinPath(dir, TOPICS_DIR_NAME))
@@ -191,8 +193,9 @@ export class Log extends EventEmitter {
         fs.unlink(joinPath(dir, CLEAN_SHUTDOWN_FILE_NAME))
         await fs.fsyncDir(dir)
       }
-      const recoveryPoints = readCheckpoint(fs, dir, RECOVERY_POINT_CHECKPOINT) ?? new Map<string, number>()
-      const logStarts = readCheckpoint(fs, dir, LOG_START_OFFSET_CHECKPOINT) ?? new Map<string, number>()
+      // A damaged checkpoint (null) is not trusted: recovery rescans everything, the log starts at its first segment.
+      const recoveryPoints = readCheckpoint(fs, dir, RECOVERY_POINT_CHECKPOINT)
+      const logStarts = readCheckpoint(fs, dir, LOG_START_OFFSET_CHECKPOINT)
       const topics = loadTopics(fs, dir)
       const nowMs = (options.clock ?? Date.now)()
       for (const meta of topics.values()) {
@@ -202,8 +205,10 @@ export class Log extends EventEmitter {
           const key = partitionKey(meta.name, p)
           logs.push(
             await PartitionLog.load(fs, joinPath(dir, partitionDirName(meta.name, p)), meta.config, {
-              recoveryPoint: recoveryPoints.get(key) ?? null,
-              logStartOffset: logStarts.get(key) ?? null,
+              recoveryPoint: recoveryPoints?.entries.get(key) ?? null,
+              logStartOffset: logStarts?.entries.get(key) ?? null,
+              recoveryPointVerified: recoveryPoints?.verified === true,
+              logStartVerified: logStarts?.verified === true,
               cleanShutdown,
               repair: options.repair === true,
               nowMs,
@@ -253,6 +258,7 @@ export class Log extends EventEmitter {
       const meta: TopicMetadata = { name, partitions, config }
       const logs = await this.createPartitionLogs(meta, 0, partitions)
       try {
+        await this.checkpointFreshPartitions(name, 0, logs)
         await writeTopic(this.fs, this.dir, meta)
       } catch (err) {
         for (const log of logs) log.deleteAll()
@@ -271,7 +277,13 @@ export class Log extends EventEmitter {
       const current = this.topicState(name)
       const logs = await this.createPartitionLogs(current.meta, current.meta.partitions, count)
       const meta = { ...current.meta, partitions: count }
-      await writeTopic(this.fs, this.dir, meta)
+      try {
+        await this.checkpointFreshPartitions(name, current.meta.partitions, logs)
+        await writeTopic(this.fs, this.dir, meta)
+      } catch (err) {
+        for (const log of logs) log.deleteAll()
+        throw err
+      }
       current.meta = meta
       for (const log of logs) current.partitions.push(new Partition(name, current.partitions.length, meta.config, log, this.ctx))
     })
@@ -551,20 +563,34 @@ export class Log extends EventEmitter {
     return run
   }
 
-  private writeRecoveryPointCheckpoint(): Promise<void> {
+  /** `fresh`: partitions being created, not registered yet (see checkpointFreshPartitions). */
+  private writeRecoveryPointCheckpoint(fresh: ReadonlyMap<string, PartitionLog> = new Map()): Promise<void> {
     return this.serialCheckpoint(async () => {
       const entries = new Map<string, number>()
       for (const p of this.allPartitions()) entries.set(partitionKey(p.topic, p.partition), p.log.recoveryPoint)
+      for (const [key, log] of fresh) entries.set(key, log.recoveryPoint)
       await writeCheckpoint(this.fs, this.dir, RECOVERY_POINT_CHECKPOINT, entries)
     })
   }
 
-  private writeLogStartCheckpoint(): Promise<void> {
+  private writeLogStartCheckpoint(fresh: ReadonlyMap<string, PartitionLog> = new Map()): Promise<void> {
     return this.serialCheckpoint(async () => {
       const entries = new Map<string, number>()
       for (const p of this.allPartitions()) entries.set(partitionKey(p.topic, p.partition), p.logStartOffset)
+      for (const [key, log] of fresh) entries.set(key, log.logStartOffset)
       await writeCheckpoint(this.fs, this.dir, LOG_START_OFFSET_CHECKPOINT, entries)
     })
+  }
+
+  /**
+   * Checkpoints new partitions before their topic metadata commits them: the checkpoints may still
+   * hold entries of a deleted topic of the same name (a crash before deleteTopic rewrote them), and
+   * open() holds a partition to its entries (a log ending below its recovery point is refused).
+   */
+  private async checkpointFreshPartitions(topic: string, from: number, logs: readonly PartitionLog[]): Promise<void> {
+    const fresh = new Map(logs.map((log, i) => [partitionKey(topic, from + i), log]))
+    await this.writeLogStartCheckpoint(fresh)
+    await this.writeRecoveryPointCheckpoint(fresh)
   }
 
   private startTimers(): void {

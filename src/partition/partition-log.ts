@@ -36,6 +36,10 @@ export interface PartitionLoadOptions {
   recoveryPoint: number | null
   /** Checkpointed log start offset; null = unknown (the first segment's base offset). */
   logStartOffset: number | null
+  /** Whether a checksum vouches for `recoveryPoint` (checkpoint-file.ts): then a log end below it is lost data. */
+  recoveryPointVerified?: boolean
+  /** Whether a checksum vouches for `logStartOffset`: then a first segment above it is lost data. */
+  logStartVerified?: boolean
   cleanShutdown: boolean
   repair: boolean
   nowMs: number
@@ -136,6 +140,7 @@ export class PartitionLog {
         const sealed = i < bases.length - 1
         segments.push(Segment.open(fs, dir, bases[i]!, segmentConfig, { sealed, nowMs: options.nowMs, onIndexRebuild, cache: options.segmentCache }))
       }
+      checkFirstSegmentAtLogStart(dir, segments, options, report)
       let logStartOffset = Math.max(options.logStartOffset ?? 0, segments[0]?.baseOffset ?? 0)
       if (segments.length === 0) {
         segments.push(Segment.create(fs, dir, logStartOffset, segmentConfig, options.nowMs, { cache: options.segmentCache }))
@@ -153,6 +158,7 @@ export class PartitionLog {
         await log.replaceAllWithEmptySegmentAt(logStartOffset, options.nowMs)
       }
       await log.deleteSegmentsBelowLogStart()
+      log.checkEndAtRecoveryPoint(options, report)
       logStartOffset = Math.max(logStartOffset, log.segments[0]!.baseOffset)
       log.logStartOffset = logStartOffset
       log.recoveryPoint = log.logEndOffset
@@ -194,7 +200,7 @@ export class PartitionLog {
             `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail}), ${why}; open with { repair: true } to truncate the partition there`,
           )
         }
-        report.lostOffsets = { from: damage.firstBadOffset, to: this.logEndOffset }
+        addLostOffsets(report, damage.firstBadOffset, this.logEndOffset)
       }
       const result = segment.recover()
       report.truncatedBytes += result.truncatedBytes
@@ -215,6 +221,23 @@ export class PartitionLog {
       await segment.flush()
     }
     await this.fs.fsyncDir(this.dir)
+  }
+
+  /**
+   * Everything below a verified recovery point was fsynced: a log that now ends below it lost
+   * acknowledged records that no per-segment check sees (an active segment cut at a batch boundary
+   * or missing; found by the on-disk fuzzer). CORRUPT_RECORD, or with repair the loss is reported.
+   */
+  private checkEndAtRecoveryPoint(options: PartitionLoadOptions, report: PartitionRecoveryReport): void {
+    const recoveryPoint = options.recoveryPoint
+    if (options.recoveryPointVerified !== true || recoveryPoint === null || this.logEndOffset >= recoveryPoint) return
+    if (!options.repair) {
+      throw new SeglogError(
+        'CORRUPT_RECORD',
+        `Missing records in ${this.dir}: the log ends at offset ${this.logEndOffset} (${this.activeSegment.path}) but its checkpointed recovery point is ${recoveryPoint}; open with { repair: true } to continue from offset ${this.logEndOffset}`,
+      )
+    }
+    addLostOffsets(report, this.logEndOffset, recoveryPoint)
   }
 
   /** A gap between consecutive segments is a missing middle segment: corruption (FM-8). */
@@ -238,14 +261,16 @@ export class PartitionLog {
       }
       if (detail === null) continue
       if (!repair) throw new SeglogError('CORRUPT_RECORD', `${detail}; open with { repair: true } to truncate the partition there`)
-      const lostFrom = Math.min(segment.nextOffset, next.baseOffset)
-      report.lostOffsets = { from: lostFrom, to: Math.max(report.lostOffsets?.to ?? 0, this.logEndOffset) }
-      report.truncatedFromOffset = Math.min(report.truncatedFromOffset ?? lostFrom, lostFrom)
+      const lostTo = this.logEndOffset
       for (const later of this.segments.splice(i + 1)) {
         report.truncatedBytes += later.sizeBytes
         later.closeAndDelete()
       }
+      // The cut starts where recover() stops: at a damaged batch that can lie below the gap.
       report.truncatedBytes += segment.recover().truncatedBytes
+      const lostFrom = Math.min(segment.nextOffset, next.baseOffset)
+      addLostOffsets(report, lostFrom, lostTo)
+      report.truncatedFromOffset = Math.min(report.truncatedFromOffset ?? lostFrom, lostFrom)
       reactivate(segment)
       return
     }
@@ -430,4 +455,29 @@ function resolveLeftovers(fs: FileSystem, dir: string, report: PartitionRecovery
     report.leftovers.push(index.name)
   }
   return [...logs].sort((a, b) => a - b)
+}
+
+/** Widens the reported loss to cover [from, to). */
+function addLostOffsets(report: PartitionRecoveryReport, from: number, to: number): void {
+  const lost = report.lostOffsets
+  report.lostOffsets = lost === null ? { from, to } : { from: Math.min(lost.from, from), to: Math.max(lost.to, to) }
+}
+
+/**
+ * Segments go only after the log start moved past them durably (retention, deleteRecords), so a
+ * first segment above a verified checkpointed log start means the segments before it were lost
+ * (found by the on-disk fuzzer: the log start silently moved up). CORRUPT_RECORD, or with repair
+ * the loss is reported and the log starts at the first segment left.
+ */
+function checkFirstSegmentAtLogStart(dir: string, segments: readonly Segment[], options: PartitionLoadOptions, report: PartitionRecoveryReport): void {
+  const logStart = options.logStartOffset
+  const first = segments[0]
+  if (options.logStartVerified !== true || logStart === null || first === undefined || first.baseOffset <= logStart) return
+  if (!options.repair) {
+    throw new SeglogError(
+      'CORRUPT_RECORD',
+      `Missing segment in ${dir}: the first segment ${first.path} starts at offset ${first.baseOffset} but the checkpointed log start is ${logStart}; open with { repair: true } to start the partition at ${first.baseOffset}`,
+    )
+  }
+  addLostOffsets(report, logStart, first.baseOffset)
 }

@@ -3,15 +3,19 @@
  * passes `lastShutdownClean = false` and a recovery point to createLog; these do the same through
  * the files seglog reads at open):
  * - `markUncleanShutdown` removes the clean-shutdown marker close() wrote, so open() recovers;
- * - `writeCheckpoint` replaces a per-partition checkpoint in Kafka's CheckpointFile text format
- *   (`0\n<count>\n<topic> <partition> <offset>\n`), written here by hand rather than with the
- *   engine's encoder, so the format itself is part of what the tests check.
+ * - `writeCheckpoint` replaces a per-partition checkpoint in seglog's version 1 of Kafka's
+ *   CheckpointFile text format (`1\n<count>\n<topic> <partition> <offset>\n<crc32c hex>\n`, the
+ *   checksum over the lines above it), written here by hand with crc-32's CRC-32C rather than with
+ *   the engine's encoder, so the format itself is part of what the tests check.
  * Call these only on a closed log: an open one rewrites both files.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { CLEAN_SHUTDOWN_FILE_NAME } from '../../src/log.js'
 import { LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT } from '../../src/log/checkpoint-file.js'
+
+const CRC32C = createRequire(import.meta.url)('crc-32/crc32c') as { buf(data: Uint8Array, seed?: number): number }
 
 /** Removes `<dir>/.clean-shutdown`; throws if it is missing (the close was not clean: the test is wrong). */
 export function markUncleanShutdown(dir: string): void {
@@ -24,8 +28,10 @@ export type CheckpointName = typeof RECOVERY_POINT_CHECKPOINT | typeof LOG_START
 
 /** Replaces `<dir>/<name>` with one entry per [topic, partition, offset]. */
 export function writeCheckpoint(dir: string, name: CheckpointName, entries: readonly [string, number, number][]): void {
-  const lines = ['0', String(entries.length), ...entries.map(([topic, partition, offset]) => `${topic} ${partition} ${offset}`)]
-  writeFileSync(join(dir, name), lines.join('\n') + '\n')
+  const lines = ['1', String(entries.length), ...entries.map(([topic, partition, offset]) => `${topic} ${partition} ${offset}`)]
+  const body = Buffer.from(lines.join('\n') + '\n')
+  const checksum = (CRC32C.buf(body) >>> 0).toString(16).padStart(8, '0')
+  writeFileSync(join(dir, name), Buffer.concat([body, Buffer.from(`${checksum}\n`)]))
 }
 
 /** Stages an unclean shutdown whose recovery point for `topic`-`partition` is `offset`. */

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { encodeBatch, type RecordInput } from '../../src/format/batch.js'
 import type { CreateTopicOptions, Log } from '../../src/log.js'
+import { decodeCheckpoint } from '../../src/log/checkpoint-file.js'
 import { SEGMENT_BYTES_MIN } from '../../src/limits.js'
 import type { Partition } from '../../src/partition/partition.js'
 import { segmentFileName } from '../../src/segment/file-names.js'
@@ -112,7 +113,7 @@ describe('recovery point and clean shutdown (scenario 54)', () => {
       expect(activeIndexState(reopened.p)).toEqual(expected)
       expect(reopened.p.log.recoveryPoint).toBe(100)
       await reopened.log.close()
-      expect(readFileSync(join(tmp.path, RECOVERY_POINT_CHECKPOINT), 'utf8')).toBe(`0\n1\n${TOPIC} 0 100\n`)
+      expect(decodeCheckpoint(readFileSync(join(tmp.path, RECOVERY_POINT_CHECKPOINT), 'utf8'))).toEqual({ entries: new Map([[`${TOPIC} 0`, 100]]), verified: true })
     }
   })
 

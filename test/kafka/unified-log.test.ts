@@ -23,7 +23,7 @@ import { segmentFileName } from '../../src/segment/file-names.js'
 import { HeldSyncFileSystem } from '../helpers/held-sync-file-system.js'
 import { fileSizes, partitionDir, replaceSegments, segmentFile } from '../helpers/partition-files.js'
 import { ManualClock, useLogs } from '../helpers/test-log.js'
-import { crashWithRecoveryPoint } from '../helpers/unclean-shutdown.js'
+import { crashWithRecoveryPoint, LOG_START_OFFSET_CHECKPOINT, writeCheckpoint } from '../helpers/unclean-shutdown.js'
 import { chunkOf, recordBatch, useTempDir } from './fixtures.js'
 
 const tmp = useTempDir()
@@ -340,10 +340,12 @@ describe('reads (scenario 51)', () => {
   test('reads a log that starts at 1024: the log end reads empty, offsets outside [1024, 1025] are out of range', async () => {
     // Kafka testReadOutOfRange. Property: the readable offsets are [logStartOffset, HW]; reading at
     // the HW returns nothing, anything outside is OFFSET_OUT_OF_RANGE. The log starts at 1024 the
-    // way Kafka's test makes it: an empty segment file named 1024.
+    // way Kafka's test makes it: an empty segment file named 1024 (and the log start checkpointed
+    // there, or open would take segments 0–1023 for lost).
     const { log } = await openTopic({})
     await log.close()
     replaceSegments(partitionDir(tmp.path, TOPIC), [{ baseOffset: 1024, batches: [] }])
+    writeCheckpoint(tmp.path, LOG_START_OFFSET_CHECKPOINT, [[TOPIC, 0, 1024]])
     const reopened = await logs.open(tmp.path)
     const p = reopened.partition(TOPIC, 0)
     expect([p.logStartOffset, p.logEndOffset]).toEqual([1024, 1024])

@@ -26,7 +26,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BATCH_HEADER_BYTES } from '../../../src/format/batch-header.js'
-import { decodeCheckpoint, RECOVERY_POINT_CHECKPOINT } from '../../../src/log/checkpoint-file.js'
+import { decodeCheckpoint, LOG_START_OFFSET_CHECKPOINT, RECOVERY_POINT_CHECKPOINT } from '../../../src/log/checkpoint-file.js'
 import { PUBLIC_ERROR_CODES } from '../model/typed-error.js'
 import type { Fixture, OriginalPartition } from './fixture.js'
 import type { ChildOutcome } from './open-child-process.js'
@@ -100,7 +100,7 @@ export interface Verdict {
 export function mutantFacts(dir: string, fixture: Fixture, original: TreeImage): MutantFacts {
   const clean = existsSync(join(dir, '.clean-shutdown')) || !existsSync(join(dir, 'FORMAT'))
   const checkpointPath = join(dir, RECOVERY_POINT_CHECKPOINT)
-  const checkpoint = existsSync(checkpointPath) ? decodeCheckpoint(readFileSync(checkpointPath, 'utf8')) : new Map<string, number>()
+  const checkpoint = existsSync(checkpointPath) ? decodeCheckpoint(readFileSync(checkpointPath, 'utf8'))?.entries : new Map<string, number>()
   const recoveryPoints = new Map<string, number>()
   const intactBaseOffsets = new Map<string, number[]>()
   const headerDamage = new Set<string>()
@@ -231,7 +231,12 @@ function judgePartition(
   }
 
   let kind: OutcomeKind = 'complete'
-  if (got.logStartOffset > firstKept && original.endOffset > firstKept) {
+  // With repair the loss may be taken, if reported (a first segment missing above the log start).
+  const startRepaired = input.repair && lostOffsets !== null && lostOffsets.from <= firstKept && lostOffsets.to >= Math.min(got.logStartOffset, original.endOffset)
+  // The log-start checkpoint is the engine's only record of where the log starts: with it deleted
+  // or damaged, lost first segments cannot be told from retention.
+  const startUnrecorded = input.facts.changedFiles.has(LOG_START_OFFSET_CHECKPOINT)
+  if (got.logStartOffset > firstKept && original.endOffset > firstKept && !startRepaired && !startUnrecorded) {
     violations.push(`${name}: records [${firstKept}, ${Math.min(got.logStartOffset, original.endOffset)}) vanished below the log start ${got.logStartOffset} without an error`)
   }
   if (got.highWatermark < original.endOffset) {
@@ -239,7 +244,10 @@ function judgePartition(
     const cut = got.highWatermark
     const recoveryPoint = input.facts.recoveryPoints.get(original.key) ?? 0
     const survivorAfterCut = (input.facts.intactBaseOffsets.get(original.key) ?? []).find((base) => base >= cut)
-    const tornTail = !input.facts.clean && cut >= recoveryPoint && survivorAfterCut === undefined
+    // After a clean shutdown the recovery-point checkpoint is the engine's only record of where the
+    // log ended; with it deleted or damaged, a tail lost with it cannot be told from one never written.
+    const endUnrecorded = !input.facts.clean || input.facts.changedFiles.has(RECOVERY_POINT_CHECKPOINT)
+    const tornTail = endUnrecorded && cut >= recoveryPoint && survivorAfterCut === undefined
     const repaired = input.repair && lostOffsets !== null && lostOffsets.from <= cut
     if (input.keepsRecords || !(tornTail || repaired)) {
       const why = input.facts.clean
