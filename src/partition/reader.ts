@@ -68,13 +68,17 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
     while (pos + BATCH_HEADER_BYTES <= bytes.length && records.length < maxRecords) {
       const sizeBytes = batchSizeAt(bytes, pos)
       const baseOffset = baseOffsetAt(bytes, pos)
-      if (baseOffset >= bound.offset) break
       const lastOffset = lastOffsetAt(bytes, pos)
-      // The base offset and length sit outside the CRC: offsets that go backwards are damage, and
-      // returning records at wrong offsets would be worse than an error.
-      if (baseOffset <= previousLastOffset || lastOffset < baseOffset) {
-        throw corruptAt(segment.path, slice.position + pos, `batch offsets ${baseOffset}..${lastOffset} after offset ${previousLastOffset}`)
+      // The base offset and length sit outside the CRC. With no log compaction every offset below
+      // the bound is in exactly one batch: the first batch holds the offset asked for (also when
+      // the read continues into the next segment: offsets never skip a gap between segments),
+      // each next one continues the one before. Anything else is damage — a hole or records at
+      // wrong offsets would be worse than an error.
+      if ((pos === 0 ? baseOffset > nextOffset : baseOffset !== previousLastOffset + 1) || lastOffset < baseOffset) {
+        const after = pos === 0 ? `the read of offset ${nextOffset}` : `offset ${previousLastOffset}`
+        throw corruptAt(segment.path, slice.position + pos, `batch offsets ${baseOffset}..${lastOffset} after ${after}`)
       }
+      if (baseOffset >= bound.offset) break
       previousLastOffset = lastOffset
       if (isControlBatch(bytes.readInt16BE(pos + ATTRIBUTES_POS))) {
         // Markers take an offset but are never returned; still CRC-checked by decode below when

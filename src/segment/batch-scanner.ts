@@ -12,7 +12,15 @@
  *   are too few to read a length from;
  * - 'corrupt': batchLength < 14 (so zeros after a preallocated end stop here), a batch larger
  *   than BATCH_BYTES_MAX, magic ≠ 2, a v2 batch shorter than its 61-byte header, lastOffsetDelta
- *   < 0, a base offset outside the safe integer range, or (with `verifyCrc`) a CRC-32C mismatch.
+ *   < 0, a base offset outside the safe integer range, a base offset that is not the previous
+ *   batch's last offset + 1 (`outOfSequence` is then true), or (with `verifyCrc`) a CRC-32C
+ *   mismatch.
+ * Offsets must be contiguous because seglog has no log compaction: every offset of a segment is in
+ * exactly one batch, so a batch that does not continue the previous one has a damaged base offset
+ * (outside the CRC) or the previous one a damaged lastOffsetDelta (read here before any CRC
+ * check). When compaction arrives, compacted topics must relax this to "increasing". The first
+ * batch a scanner returns is checked against nothing before it: callers that start mid-segment
+ * check it against the batch after it (Segment.read).
  * Whether a stop before the end is damage or just a torn tail is the caller's decision (recovery
  * truncates there; a read within the logical size treats it as CORRUPT_RECORD).
  *
@@ -89,6 +97,10 @@ const EMPTY = Buffer.alloc(0)
 
 export class BatchScanner {
   stop: ScanStop | null = null
+  /** The walk stopped at a batch whose base offset does not follow the previous batch's last offset. */
+  outOfSequence = false
+  /** Batches returned so far: from the second on, each was checked to follow the one before. */
+  batchesReturned = 0
   private readonly fs: FileSystem
   private readonly fd: number | (() => number)
   private readonly path: string
@@ -104,6 +116,8 @@ export class BatchScanner {
   private bufStart = 0
   private bufLength = 0
   private current: BatchPosition | null = null
+  /** Last offset of the previous batch returned (valid once batchesReturned > 0). */
+  private lastOffset = -1
 
   constructor(range: BatchScanRange) {
     this.fs = range.fs
@@ -140,6 +154,10 @@ export class BatchScanner {
     if (!Number.isSafeInteger(baseOffset) || baseOffset < 0 || lastOffsetDelta < 0) {
       return this.halt('corrupt', position, `base offset ${baseOffset} / lastOffsetDelta ${lastOffsetDelta} out of range`)
     }
+    if (this.batchesReturned > 0 && baseOffset !== this.lastOffset + 1) {
+      this.outOfSequence = true
+      return this.halt('corrupt', position, `base offset ${baseOffset} does not follow the previous batch's last offset ${this.lastOffset}`)
+    }
     const batch: BatchPosition = {
       baseOffset,
       lastOffset: baseOffset + lastOffsetDelta,
@@ -153,6 +171,8 @@ export class BatchScanner {
       if (!isBatchCrcValid(bytes, 0, sizeBytes)) return this.halt('corrupt', position, 'CRC-32C mismatch')
     }
     this.position = position + sizeBytes
+    this.lastOffset = batch.lastOffset
+    this.batchesReturned++
     return batch
   }
 

@@ -568,6 +568,8 @@ export class Segment implements ReleasableSegment {
     const mapped = this.logView.prefix(fd, logicalEnd)
     const { scanner, start } = this.seekChecked(offset, 0, mapped, fd)
     if (start === null) return null
+    // From the second batch on, the scan checked each one's base offset against the one before.
+    const startChecked = scanner.batchesReturned > 1
     const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
     const limit = options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes
     const rangeEnd = Math.min(maxPosition, start.position + limit)
@@ -576,16 +578,20 @@ export class Segment implements ReleasableSegment {
     if (rangeEnd <= start.position) return result
     let end: number
     if (mapped !== null && rangeEnd <= mapped.length) {
-      end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset)
+      end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset, this.logPath)
     } else if (options.maxOffset !== undefined) {
       // Copying: learn where the wanted batches end from their headers, then copy only those.
       end = scanWholeBatchesEnd(scanner, start, rangeEnd, maxOffset)
+      if (scanner.outOfSequence) throw this.corruptWithin(scanner.stop!)
     } else {
       // Copying a bulk read: one pread of the range, trimmed to whole batches.
       const bytes = this.logView.bytes(fd, this.logPath, mapped, start.position, rangeEnd - start.position)
-      result.bytes = bytes.subarray(0, wholeBatchesEnd(bytes, start.position, start.position, rangeEnd, maxOffset) - start.position)
+      end = wholeBatchesEnd(bytes, start.position, start.position, rangeEnd, maxOffset, this.logPath)
+      if (!startChecked && end === start.position + start.sizeBytes) this.checkFollowed(start, mapped, fd)
+      result.bytes = bytes.subarray(0, end - start.position)
       return result
     }
+    if (!startChecked && end === start.position + start.sizeBytes) this.checkFollowed(start, mapped, fd)
     if (end > start.position) result.bytes = this.logView.bytes(fd, this.logPath, mapped, start.position, end - start.position)
     return result
   }
@@ -1118,12 +1124,30 @@ export class Segment implements ReleasableSegment {
   /** A scan within the logical size must end exactly at its end: anything else is CORRUPT_RECORD. */
   private checkScanEnd(scanner: BatchScanner): void {
     const stop = scanner.stop!
-    if (stop.reason !== 'end') {
-      throw new SeglogError(
-        'CORRUPT_RECORD',
-        `${this.logPath}: invalid batch at position ${stop.position} within the logical size ${this.logicalSizeBytes}: ${stop.detail}`,
-      )
-    }
+    if (stop.reason !== 'end') throw this.corruptWithin(stop)
+  }
+
+  private corruptWithin(stop: Pick<ScanStop, 'position' | 'detail'>): SeglogError {
+    return new SeglogError(
+      'CORRUPT_RECORD',
+      `${this.logPath}: invalid batch at position ${stop.position} within the logical size ${this.logicalSizeBytes}: ${stop.detail}`,
+    )
+  }
+
+  /**
+   * A read's first batch that no scan checked against the batch before it (its scan started at
+   * it), and that is the only batch the read returns, is checked against the batch after it: its
+   * base offset lies outside the CRC, so only a neighbour can tell it jumped. One 8-byte read.
+   * The segment's last batch needs no check here; it was checked when the segment loaded: the
+   * tail scan checks it against the batch before it or, when the scan starts at it, against the
+   * last offset index entry (keyed by its last offset), and a sealed segment's next offset is
+   * checked against the next segment's base offset when the partition opens.
+   */
+  private checkFollowed(start: BatchPosition, mapped: Buffer | null, fd: number): void {
+    const position = start.position + start.sizeBytes
+    if (position + BATCH_HEADER_BYTES > this.logicalSizeBytes) return
+    const next = baseOffsetAt(this.logView.bytes(fd, this.logPath, mapped, position, BASE_OFFSET_BYTES), 0)
+    if (next !== start.lastOffset + 1) throw this.corruptWithin(outOfSequence(position, next, start.lastOffset))
   }
 
   /**
@@ -1252,22 +1276,39 @@ function roundUpToPage(bytes: number): number {
 
 const EMPTY = Buffer.alloc(0)
 
+/** The int64 base offset that starts a batch header. */
+const BASE_OFFSET_BYTES = 8
+
 /**
  * End position of the whole batches from position `from` up to `to` (a read may end mid-batch),
  * stopping after the first one whose last offset reaches `maxOffset`. `buf` holds the file from
  * position `bufStart` on, at least up to `to`. A header too damaged to size its batch ends the
- * run; the next read starting there reports it.
+ * run; the next read starting there reports it. A header whose base offset does not follow the
+ * previous batch's last offset (batch-scanner.ts: no compaction, so offsets are contiguous) is
+ * CORRUPT_RECORD naming `path`: one of the two headers is damaged, and the earlier one may be
+ * the read's first batch, which nothing else checked.
  */
-function wholeBatchesEnd(buf: Buffer, bufStart: number, from: number, to: number, maxOffset: number): number {
+function wholeBatchesEnd(buf: Buffer, bufStart: number, from: number, to: number, maxOffset: number, path: string): number {
   let end = from
+  let lastOffset = -1
   while (end + BATCH_HEADER_BYTES <= to) {
     const at = end - bufStart
+    const baseOffset = baseOffsetAt(buf, at)
+    if (end > from && baseOffset !== lastOffset + 1) {
+      throw new SeglogError('CORRUPT_RECORD', `${path}: invalid batch at position ${end}: ${outOfSequence(end, baseOffset, lastOffset).detail}`)
+    }
     const size = buf.readInt32BE(at + BATCH_LENGTH_POS) + LOG_OVERHEAD_BYTES
     if (size < BATCH_HEADER_BYTES || end + size > to) break
     end += size
-    if (lastOffsetAt(buf, at) >= maxOffset) break
+    lastOffset = lastOffsetAt(buf, at)
+    if (lastOffset >= maxOffset) break
   }
   return end
+}
+
+/** The stop of a walk at a batch whose base offset does not continue the previous batch. */
+function outOfSequence(position: number, baseOffset: number, previousLastOffset: number): Pick<ScanStop, 'position' | 'detail'> {
+  return { position, detail: `base offset ${baseOffset} does not follow the previous batch's last offset ${previousLastOffset}` }
 }
 
 /**

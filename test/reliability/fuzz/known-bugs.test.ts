@@ -56,26 +56,28 @@ describe('H7 known engine bugs (regressions; the skipped ones are not fixed yet)
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 15, '.log')), 159 + 7, 0) })
   })
 
-  // KNOWN BUG unchecked-batch-headers, what cd54a0c leaves (SEED=31, input 810): a sealed batch's
-  // base offset jumps far past the HW; a read spanning several batches skips it (records 18 on
-  // go missing) while a point read reports it.
-  it.skip('refuses a sealed batch whose base offset jumped past the HW in the middle of a read', async () => {
+  // REGRESSION unchecked-batch-headers, what cd54a0c left (SEED=31, input 810; fixed by the
+  // contiguity check in wholeBatchesEnd / BatchScanner): a sealed batch's base offset jumps far
+  // past the HW; a read spanning several batches skipped it (records 18 on went missing) while a
+  // point read reported it.
+  it('refuses a sealed batch whose base offset jumped past the HW in the middle of a read', async () => {
     // Property: a damaged base offset never turns into a hole.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => flipBit(join(dir, segment('f-1', 15, '.log')), 159 + 2, 2) })
   })
 
-  // KNOWN BUG unchecked-batch-headers (SEED=31, input 2248): the last batch of g-0 moves from
-  // offset 70 to 78 — offsets still increase, so recovery keeps it and reads serve offsets 78–82,
-  // which were never written, while 70–74 vanish.
-  it.skip('refuses a batch whose base offset jumped forward, though offsets still increase', async () => {
+  // REGRESSION unchecked-batch-headers (SEED=31, input 2248; fixed by BatchScanner's contiguity
+  // check, which recovery's scan stops at): the last batch of g-0 moves from offset 70 to 78 —
+  // offsets still increased, so recovery kept it and reads served offsets 78–82, which were never
+  // written, while 70–74 vanished.
+  it('refuses a batch whose base offset jumped forward, though offsets still increase', async () => {
     // Property: records are served only at the offsets they were written at.
     await expectNoViolations({ variant: 'unclean', repair: false, mutate: (dir) => flipBit(join(dir, segment('g-0', 54, '.log')), 766 + 7, 3) })
   })
 
-  // KNOWN BUG unchecked-batch-headers (SEED=31, input 44): the last offset delta of f-0's batch
-  // 2–6 (inside the CRC, but read by the header walk before any CRC check) is zeroed; reads from
-  // the log start 3 skip to 7.
-  it.skip('refuses a batch whose last offset delta was damaged instead of skipping its records', async () => {
+  // REGRESSION unchecked-batch-headers (SEED=31, input 44; fixed by BatchScanner's contiguity
+  // check in the read's seek): the last offset delta of f-0's batch 2–6 (inside the CRC, but read
+  // by the header walk before any CRC check) is zeroed; reads from the log start 3 skipped to 7.
+  it('refuses a batch whose last offset delta was damaged instead of skipping its records', async () => {
     // Property: a header field is checked (CRC) before the read trusts it to skip a batch.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => zero(join(dir, segment('f-0', 0, '.log')), 192 + 23, 192 + 27) })
   })

@@ -28,15 +28,6 @@ const LOST_OFFSETS_REPORTED = /^\S+: records \[(\d+), \d+\) vanished .*\(recover
 
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    id: 'unchecked-batch-headers',
-    summary:
-      'batch header fields outside the CRC (base offset, length) or read before it is checked (last offset delta) are still trusted where cd54a0c does not catch them: a base offset jumped far past the HW in the middle of a multi-batch read is skipped (a hole), a forward jump that keeps offsets increasing passes recovery too (records served at offsets never written), a damaged last offset delta skips records, and a jumped base offset in the active segment after a clean shutdown can stall a read without an error',
-    explains: (message, partition, ctx) =>
-      partition !== undefined &&
-      ctx.facts.headerDamage.has(partition.key) &&
-      /was read where \d+ was next|a point read at offset|offsetForTimestamp\(|returned with bytes other than those written|was returned but never written|the full read ended at offset|made no progress below the HW/.test(message),
-  },
-  {
     id: 'repair-under-reports-lost-offsets',
     summary: 'with repair, log.recovery.lostOffsets starts at the gap or damage it found first, while the cut made by Segment.recover starts earlier',
     explains: (message, _partition, ctx) => {

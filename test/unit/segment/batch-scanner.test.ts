@@ -70,6 +70,41 @@ describe('BatchScanner', () => {
     // Without CRC checks a damaged body passes: only recovery pays for checksums.
     expect(drain(scannerOver(Buffer.concat([good, badCrc])))).toEqual([0, 1])
   })
+
+  test('stops at a batch that does not continue the one before: a jumped base offset or a damaged last offset delta', () => {
+    // Property: with no compaction, offsets within a segment are contiguous; a header field the
+    // CRC does not cover (base offset), or one read before the CRC is checked (lastOffsetDelta),
+    // that breaks them stops the walk there, with or without CRC checks (found by H7, SEED=31).
+    const batches = [recordBatch(0, ['a', 'b']), recordBatch(2, ['c', 'd', 'e']), recordBatch(5, ['f'])]
+    const second = batches[0]!.length
+    const third = second + batches[1]!.length
+    const jumped = (baseOffset: number): Buffer => {
+      const bytes = Buffer.concat(batches)
+      bytes.writeUInt32BE(baseOffset, third + 4)
+      return bytes
+    }
+    for (const verifyCrc of [false, true]) {
+      for (const baseOffset of [9, 4, 6]) {
+        // Forward (offsets still increase), backward, and by one past the expected 5.
+        const scanner = scannerOver(jumped(baseOffset), { verifyCrc })
+        expect(drain(scanner)).toEqual([0, 2])
+        expect(scanner.stop).toEqual(expect.objectContaining({ reason: 'corrupt', position: third }))
+        expect(scanner.outOfSequence).toBe(true)
+      }
+    }
+    // lastOffsetDelta 2 → 0: batch 2..4 claims to end at 2, so batch 5 no longer follows it.
+    const deltaZeroed = Buffer.concat(batches)
+    deltaZeroed.writeInt32BE(0, second + 23)
+    const scanner = scannerOver(deltaZeroed)
+    expect(drain(scanner)).toEqual([0, 2])
+    expect(scanner.stop).toEqual(expect.objectContaining({ reason: 'corrupt', position: third }))
+    // With CRC checks the damaged batch itself is refused first.
+    const checked = scannerOver(deltaZeroed, { verifyCrc: true })
+    expect(drain(checked)).toEqual([0])
+    expect(checked.stop).toEqual(expect.objectContaining({ reason: 'corrupt', position: second, detail: 'CRC-32C mismatch' }))
+    // The first batch of a scan is checked against nothing before it (a scan may start mid-segment).
+    expect(drain(scannerOver(Buffer.concat(batches), { fromPosition: second }))).toEqual([2, 5])
+  })
 })
 
 describe('BatchScanner through a mapped prefix', () => {

@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, test } from 'vitest'
 import { NodeFileSystem, defaultFileSystem } from '../../../src/io/file.js'
 import { Segment } from '../../../src/segment/segment.js'
@@ -90,12 +91,82 @@ describe('Segment.read', () => {
   test('iterates batch headers from a batch position', () => {
     // Property: batches(p) yields every batch from p to the end with its position and size.
     const segment = create()
-    const batches = [0, 1, 2].map((i) => recordBatch(i * 10, ['a', 'b'], { timestamp: 100 + i }))
+    const batches = [0, 1, 2].map((i) => recordBatch(i * 2, ['a', 'b'], { timestamp: 100 + i }))
     appendBatches(segment, ...batches)
     expect([...segment.batches(batches[0]!.length)]).toEqual([
-      { baseOffset: 10, lastOffset: 11, position: batches[0]!.length, sizeBytes: batches[1]!.length, maxTimestamp: 101 },
-      { baseOffset: 20, lastOffset: 21, position: batches[0]!.length * 2, sizeBytes: batches[2]!.length, maxTimestamp: 102 },
+      { baseOffset: 2, lastOffset: 3, position: batches[0]!.length, sizeBytes: batches[1]!.length, maxTimestamp: 101 },
+      { baseOffset: 4, lastOffset: 5, position: batches[0]!.length * 2, sizeBytes: batches[2]!.length, maxTimestamp: 102 },
     ])
+  })
+
+  /** Four batches of three records (0–2, 3–5, 6–8, 9–11), one index entry per batch after the first, reopened. */
+  function damagedSegment(sealed: boolean, damage: (bytes: Buffer, positions: number[]) => void): Segment {
+    const segment = create()
+    const batches = [0, 3, 6, 9].map((base) => recordBatch(base, ['a', 'b', 'c'].map((v) => `${v}${base}`)))
+    appendBatches(segment, ...batches)
+    const positions = batches.map((_, i) => batches.slice(0, i).reduce((n, b) => n + b.length, 0))
+    segment.close()
+    open.splice(open.indexOf(segment), 1)
+    const bytes = readFileSync(segment.path)
+    damage(bytes, positions)
+    writeFileSync(segment.path, bytes)
+    const reopened = Segment.open(defaultFileSystem, dir.path, 0, segment.config, { sealed })
+    open.push(reopened)
+    return reopened
+  }
+
+  const corrupt = (segment: Segment) => expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringContaining(segment.path) })
+
+  const JUMPED_BASE = (bytes: Buffer, positions: number[]) => bytes.writeUInt32BE(4, positions[1]! + 4)
+  const ZEROED_DELTA = (bytes: Buffer, positions: number[]) => bytes.writeInt32BE(0, positions[1]! + 23)
+  const FAR_JUMP = (bytes: Buffer, positions: number[]) => bytes.writeUInt32BE(1 << 10, positions[2]!)
+
+  test('the opening scan of an active segment ends where a batch does not follow the one before', () => {
+    // Property: a batch that breaks the sequence is never taken as valid data: the scan stops there
+    // (or, when that contradicts the indexes, the CRC-checked rebuild stops at the damaged batch)
+    // and reports an invalid tail; the log layer then decides torn tail vs corruption.
+    for (const [damage, batch] of [[JUMPED_BASE, 1], [ZEROED_DELTA, 1], [FAR_JUMP, 2]] as const) {
+      let positions: number[] = []
+      const segment = damagedSegment(false, (bytes, at) => {
+        damage(bytes, at)
+        positions = at
+      })
+      expect(segment.invalidTail).toEqual(expect.objectContaining({ reason: 'corrupt', position: positions[batch] }))
+      segment.closeAndDelete()
+      open.splice(open.indexOf(segment), 1)
+    }
+  })
+
+  test('a sealed segment refuses a read whose first batch, found through an index entry, has a jumped base offset', () => {
+    // Property: a base offset (outside the CRC) is trusted only once checked against a
+    // neighbouring batch: the index entry for offset 5 lands on batch 3–5, now claiming 4–6, so
+    // the read's scan starts at it and only the next batch (6) can tell (found by H7, SEED=31).
+    const segment = damagedSegment(true, JUMPED_BASE)
+    for (const options of [{ maxOffset: 5 }, { maxOffset: 5, maxPosition: segment.sizeBytes }, {}]) {
+      // A point read (the batch alone) and a bulk read (the next batch too), through each path.
+      expect(() => segment.read(5, 100_000, options)).toThrow(corrupt(segment))
+    }
+    // Batches the damage does not touch still read.
+    expect(valuesIn(segment.read(9, 100_000)!.bytes)).toEqual(['a9', 'b9', 'c9'])
+  })
+
+  test('a sealed segment refuses, rather than skips, offsets a damaged last offset delta drops', () => {
+    // Property: lastOffsetDelta is read before the CRC is checked; a header walk that skips a
+    // batch by it must notice the next batch does not follow (batch 3–5 claims to end at 3, so a
+    // read of 4 would otherwise start at batch 6: found by H7, SEED=31, input 44).
+    const segment = damagedSegment(true, ZEROED_DELTA)
+    expect(() => segment.read(4, 100_000)).toThrow(corrupt(segment))
+    expect(() => segment.read(4, 100_000, { maxOffset: 4 })).toThrow(corrupt(segment))
+    expect(() => segment.read(0, 100_000)).toThrow(corrupt(segment))
+  })
+
+  test('a sealed segment refuses a read spanning a batch whose base offset jumped far ahead', () => {
+    // Property: a multi-batch read never turns a jumped base offset into a hole (H7, SEED=31,
+    // input 810: base offset 18 became 2^42 + 18).
+    const segment = damagedSegment(true, FAR_JUMP)
+    expect(() => segment.read(0, 100_000)).toThrow(corrupt(segment))
+    expect(() => segment.read(3, 100_000)).toThrow(corrupt(segment))
+    expect(valuesIn(segment.read(0, 100_000, { maxOffset: 2 })!.bytes)).toEqual(['a0', 'b0', 'c0'])
   })
 
   test('a truncated sealed segment becomes active and takes appends', () => {
