@@ -9,9 +9,12 @@
  * (workload case, what, conditions, seglog, baseline, ratio, target, met?), the chart, each case's
  * extra numbers, and how to reproduce. Both files are generated: edit this script, not them.
  * Peers: a case line may carry `peers: [{ name, value }]` (same metric); they get a column and bars.
+ * The newest bench/results/peers-<run>.ndjson of the same kind (full or --quick) as the seglog
+ * results (`npm run bench:peers`, bench/peers/run.mjs) is merged into the cases that way, with a
+ * line comparing W1 with the best of lmdb, better-sqlite3 and classic-level (target ≥ 3×).
  */
-import { writeFileSync } from 'node:fs'
-import { basename, relative } from 'node:path'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { basename, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WORKLOADS } from './lib/catalog.mjs'
 import { latestResultsPath, readResults, RESULTS_DIR } from './lib/results.mjs'
@@ -37,6 +40,67 @@ function loadAverages(cases) {
 
 function escapeCell(text) {
   return String(text).replace(/\|/g, '\\|')
+}
+
+/** The issue's W1 peer target: seglog's W1 records/s ≥ this × the best of these peers'. */
+const W1_PEER_TARGET = { ratioMin: 3, peers: ['lmdb', 'better-sqlite3', 'classic-level'] }
+
+/** The newest peers-*.ndjson of the same kind (full or quick) as `sourcePath`, or null. */
+function latestPeersPath(sourcePath) {
+  const quick = basename(sourcePath).includes('-quick')
+  const names = readdirSync(RESULTS_DIR)
+    .filter((name) => /^peers-\d{8}T\d{6}Z(-quick)?\.ndjson$/.test(name) && name.includes('-quick') === quick)
+    .sort()
+  return names.length ? join(RESULTS_DIR, names.at(-1)) : null
+}
+
+/** Adds each peer line's value to the case it names (`caseId`) as `peers`; returns the peer lines. */
+function mergePeers(cases, peersPath) {
+  if (!peersPath) return []
+  const lines = readResults(peersPath)
+  for (const c of cases) {
+    const peers = lines.filter((line) => !line.skipped && line.caseId === c.case && line.metric === c.metric)
+    if (peers.length) c.peers = [...(c.peers ?? []), ...peers.map((line) => ({ name: line.peer, value: line.value }))]
+  }
+  return lines
+}
+
+/** The W1 line against W1_PEER_TARGET, or [] when W1 or every named peer is missing. */
+function w1PeerLines(cases) {
+  const w1 = cases.find((c) => c.case === 'W1')
+  const candidates = (w1?.peers ?? []).filter((peer) => W1_PEER_TARGET.peers.includes(peer.name) && peer.value)
+  if (!w1 || w1.value === null || candidates.length === 0) return []
+  const best = candidates.reduce((a, b) => (b.value > a.value ? b : a))
+  const ratio = w1.value / best.value
+  return [
+    '',
+    `W1 vs peers: seglog ${formatValue(w1.value, w1.metric)} ÷ best of ${W1_PEER_TARGET.peers.join(', ')} (${best.name}, ${formatValue(best.value, w1.metric)}) = ${formatRatio(ratio)};` +
+      ` target ≥ ${W1_PEER_TARGET.ratioMin}× the best of them: ${formatMet(ratio >= W1_PEER_TARGET.ratioMin)}.`,
+  ]
+}
+
+/** The "Peers" section: where the numbers come from, each peer's settings, skipped peers. */
+function peerSection(peerLines, peersPath) {
+  if (peerLines.length === 0) return []
+  const byPeer = new Map()
+  for (const line of peerLines) if (!byPeer.has(line.peer)) byPeer.set(line.peer, line)
+  const settings = (peer, durability) => peerLines.find((line) => line.peer === peer && line.conditions?.durability === durability && line.workload !== 'W5' && line.workload !== 'W6')?.conditions.setting
+  const readSetting = (peer) => peerLines.find((line) => line.peer === peer && line.workload === 'W6')?.conditions.setting
+  return [
+    '## Peers',
+    '',
+    `From \`${relative(repoRoot, peersPath)}\` (\`npm run bench:peers\`: bench/peers/run.mjs, one child process per peer, run after the seglog`,
+    "workloads on the same machine; peers are installed in bench/peers, never dependencies of seglog). Same record values, sizes,",
+    "batches of 100, rounds and read offsets as seglog's workloads; each number sits in the row of the seglog case it is",
+    'compared with (W5 → read-native, W6 → native). The closest equivalent of each durability mode per peer:',
+    '',
+    ...[...byPeer.values()].map((line) =>
+      line.skipped
+        ? `- **${line.peer}**: skipped — ${line.skipped}`
+        : `- **${line.peer}@${line.version}**: 'os' (W1, W2): ${settings(line.peer, 'os')}; 'fsync' (W3/c1): ${settings(line.peer, 'fsync')}; reads (W5, W6): ${readSetting(line.peer)}.`,
+    ),
+    '',
+  ]
 }
 
 function peerNames(cases) {
@@ -79,7 +143,7 @@ function chartFor(cases, source) {
   })
 }
 
-function markdown(cases, { sourcePath, chartRelative }) {
+function markdown(cases, { sourcePath, chartRelative, peerLines, peersPath }) {
   const first = cases[0]
   const quick = cases.some((c) => c.quick)
   const peers = peerNames(cases)
@@ -102,11 +166,13 @@ function markdown(cases, { sourcePath, chartRelative }) {
     '(bench/lib/baselines.mjs); medians where a workload repeats a measurement (said under `what`). `ratio` is',
     'seglog ÷ baseline (for times, baseline ÷ seglog): above 1 means seglog did better than the raw baseline.',
     `Targets met: ${metCount} of ${counted.length} checked.`,
+    ...w1PeerLines(cases),
     '',
     ...tableRows(cases, peers),
     '',
     `![seglog vs baseline per case](${chartRelative})`,
     '',
+    ...peerSection(peerLines, peersPath),
     '## Workloads',
     '',
     ...WORKLOADS.map((w) => `- **${w.id}** ${w.title}`),
@@ -138,6 +204,8 @@ if (cases.length === 0) {
   process.exit(1)
 }
 const sourceRelative = relative(repoRoot, sourcePath)
+const peersPath = latestPeersPath(sourcePath)
+const peerLines = mergePeers(cases, peersPath)
 writeFileSync(chartPath, chartFor(cases, basename(sourcePath)))
-writeFileSync(markdownPath, markdown(cases, { sourcePath: sourceRelative, chartRelative: relative(repoRoot, chartPath) }))
-console.log(`wrote ${relative(repoRoot, markdownPath)} and ${relative(repoRoot, chartPath)} from ${sourceRelative} (${cases.length} cases)`)
+writeFileSync(markdownPath, markdown(cases, { sourcePath: sourceRelative, chartRelative: relative(repoRoot, chartPath), peerLines, peersPath }))
+console.log(`wrote ${relative(repoRoot, markdownPath)} and ${relative(repoRoot, chartPath)} from ${sourceRelative} (${cases.length} cases)${peersPath ? ` with peers from ${relative(repoRoot, peersPath)}` : ''}`)
