@@ -129,9 +129,9 @@ describe('H7 known engine bugs (regressions; the skipped ones are not fixed yet)
     })
   })
 
-  // repair-under-reports-lost-offsets (SEED=7, input 94): repair cuts g-0 at its damaged batch 6
-  // but reports lostOffsets from the missing segment 29 on.
-  it.skip('reports every offset repair cut in lostOffsets', async () => {
+  // REGRESSION repair-under-reports-lost-offsets (SEED=7, input 94; fixed in PartitionLog.checkNoGaps):
+  // repair cut g-0 at its damaged batch 6 but reported lostOffsets from the missing segment 29 on.
+  it('reports every offset repair cut in lostOffsets', async () => {
     // Property: with repair, the loss is exactly what log.recovery reports.
     await expectNoViolations({
       variant: 'clean',
@@ -143,9 +143,10 @@ describe('H7 known engine bugs (regressions; the skipped ones are not fixed yet)
     })
   })
 
-  // log-end-below-recovery-point-unnoticed (SEED=7, input 35): f-1's active segment loses its last
-  // batch at a batch boundary after a clean shutdown; the log simply ends at 59.
-  it.skip('refuses a log that ends below its checkpointed recovery point', async () => {
+  // REGRESSION log-end-below-recovery-point-unnoticed (SEED=7, input 35; fixed by the checksummed
+  // checkpoint and PartitionLog.checkEndAtRecoveryPoint): f-1's active segment lost its last batch
+  // at a batch boundary after a clean shutdown; the log simply ended at 59.
+  it('refuses a log that ends below its checkpointed recovery point', async () => {
     // Property: records below the durable point never vanish without an error.
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => truncateSync(join(dir, segment('f-1', 53, '.log')), 337) })
   })
@@ -158,9 +159,10 @@ describe('H7 known engine bugs (regressions; the skipped ones are not fixed yet)
     await expectNoViolations({ variant: 'clean', repair: false, mutate: (dir) => rmSync(join(dir, 'topics/g.json')) })
   })
 
-  // log-start-unverified (SEED=7, input 1): without f-1's first segment the log start moves to 15,
-  // although the log-start checkpoint says 0.
-  it.skip('refuses a partition whose first segment is missing below the checkpointed log start', async () => {
+  // REGRESSION log-start-unverified (SEED=7, input 1; fixed by the checksummed checkpoint and
+  // checkFirstSegmentAtLogStart): without f-1's first segment the log start moved to 15, although
+  // the log-start checkpoint says 0.
+  it('refuses a partition whose first segment is missing below the checkpointed log start', async () => {
     // Property: a missing first segment is detected, never taken as retention.
     await expectNoViolations({
       variant: 'clean',

@@ -24,41 +24,8 @@ export interface KnownBug {
   explains(message: string, partition: OriginalPartition | undefined, ctx: KnownBugContext): boolean
 }
 
-const LOST_OFFSETS_REPORTED = /^\S+: records \[(\d+), \d+\) vanished .*\(recovery reported lost offsets \[(\d+), \d+\)\)$/
-
 export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    id: 'repair-under-reports-lost-offsets',
-    summary: 'with repair, log.recovery.lostOffsets starts at the gap or damage it found first, while the cut made by Segment.recover starts earlier',
-    explains: (message, _partition, ctx) => {
-      const match = LOST_OFFSETS_REPORTED.exec(message)
-      return ctx.repair && match !== null && Number(match[2]) > Number(match[1])
-    },
-  },
-  {
-    id: 'log-end-below-recovery-point-unnoticed',
-    summary:
-      'the log end is never checked against the checkpointed recovery point: an active segment truncated at a batch boundary or missing goes unnoticed, and after a clean shutdown any damage in the active segment ends the log there — without an error or a recovery report',
-    explains: (message, partition, ctx) =>
-      partition !== undefined &&
-      ctx.facts.changedFiles.has(partition.logFiles[partition.logFiles.length - 1]!) &&
-      / vanished without an error, and (the copy was cleanly shut down|the cut is below the recovery point \d+)$/.test(message),
-  },
-  {
-    id: 'log-start-unverified',
-    summary:
-      'the log start offset is taken from log-start-offset-checkpoint unchecked (no checksum; a larger number hides or deletes records) and from the first segment left, so a missing first segment moves it up silently',
-    explains: (message, partition, ctx) =>
-      partition !== undefined &&
-      (ctx.facts.changedFiles.has('log-start-offset-checkpoint') || ctx.facts.changedFiles.has(partition.logFiles[0]!)) &&
-      / vanished below the log start \d+ without an error$/.test(message),
-  },
 ]
-
-/** The partition's files with `suffix` that the mutations changed or removed. */
-function changedFilesOf(ctx: KnownBugContext, partition: OriginalPartition, suffix: string): string[] {
-  return [...ctx.facts.changedFiles].filter((f) => f.startsWith(`${partition.topic}-${partition.partition}/`) && f.endsWith(suffix))
-}
 
 /** The known bug explaining `message`, or null when it is a new violation. */
 export function knownBugFor(message: string, ctx: KnownBugContext): KnownBug | null {
