@@ -50,9 +50,12 @@ describe('FileRecords (Kafka FileRecordsTest)', () => {
     })
   }
 
-  test('searches for an offset from a position, across a gap (testSearch)', () => {
-    // Property: translateOffset finds the first batch whose last offset is >= the target.
-    const batches = [...VALUES.map((value, i) => recordBatch(i, [value])), recordBatch(50, ['test'])]
+  test('searches for an offset from a position (testSearch, contiguous offsets)', () => {
+    // Property: translateOffset finds the first batch whose last offset is >= the target, from the
+    // start or from a batch's position. Kafka's fourth batch is 'test' at 50, found from offset 3 in
+    // the gap; seglog's offsets within a segment are contiguous (docs/decisions.md), so it holds
+    // 3..5 and offsets 4 and 5, which no batch starts at, find it.
+    const batches = [...VALUES.map((value, i) => recordBatch(i, [value])), recordBatch(3, ['test', 'more', 'last'])]
     const segment = segmentWith(batches)
     const sizes = batches.map((b) => b.length)
     const at = (index: number): number => sizes.slice(0, index).reduce((a, b) => a + b, 0)
@@ -61,10 +64,34 @@ describe('FileRecords (Kafka FileRecordsTest)', () => {
     expect(segment.translateOffset(0, 0)).toEqual(expectBatch(0, 0))
     expect(segment.translateOffset(1, 0)).toEqual(expectBatch(1, 1))
     expect(segment.translateOffset(1, at(1))).toEqual(expectBatch(1, 1))
-    expect(segment.translateOffset(3, at(3))).toEqual(expectBatch(3, 50))
-    expect(segment.translateOffset(50, at(3))).toEqual(expectBatch(3, 50))
-    expect(segment.translateOffset(3, 0)).toEqual(expectBatch(3, 50))
-    expect(segment.translateOffset(51, 0)).toBeNull()
+    expect(segment.translateOffset(3, at(3))).toEqual(expectBatch(3, 3))
+    expect(segment.translateOffset(4, at(3))).toEqual(expectBatch(3, 3))
+    expect(segment.translateOffset(5, 0)).toEqual(expectBatch(3, 3))
+    expect(segment.translateOffset(0, at(2))).toEqual(expectBatch(2, 2))
+    expect(segment.translateOffset(6, 0)).toBeNull()
+  })
+
+  test('refuses a search across a gap inside the segment as CORRUPT_RECORD (testSearch)', () => {
+    // Kafka's testSearch finds the batch at 50 after batches 0, 1, 2, searching for 3 or 50 from the
+    // start or from its position. seglog has no compaction, so the jump 2 → 50 is a damaged base
+    // offset (docs/decisions.md): a search that reaches it from a batch before it is CORRUPT_RECORD
+    // naming the file and its position. A search that starts at its position has no batch before it
+    // to check it against and finds it (a read checks such a batch against the next one).
+    const batches = [...VALUES.map((value, i) => recordBatch(i, [value])), recordBatch(50, ['test'])]
+    const segment = segmentWith(batches)
+    const thirdAt = batches[0]!.length + batches[1]!.length
+    const gapAt = thirdAt + batches[2]!.length
+    expect(segment.translateOffset(2, 0)).toEqual(expect.objectContaining({ baseOffset: 2 }))
+    for (const [offset, from] of [[3, 0], [3, batches[0]!.length], [49, 0], [49, thirdAt]] as const) {
+      expect(() => segment.translateOffset(offset, from), `translateOffset(${offset}, ${from})`).toThrow(
+        expect.objectContaining({
+          code: 'CORRUPT_RECORD',
+          message: expect.stringContaining(`${segment.path}: invalid batch at position ${gapAt} within the logical size ${gapAt + batches[3]!.length}: base offset 50 does not follow the previous batch's last offset 2`),
+        }),
+      )
+    }
+    expect(segment.translateOffset(50, gapAt)).toEqual(expect.objectContaining({ baseOffset: 50, position: gapAt }))
+    expect(() => segment.read(0, 10_000)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD' }))
   })
 
   test('a preallocated file reopened after a clean close has its logical size as length (testPreallocateClearShutdown)', () => {

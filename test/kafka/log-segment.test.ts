@@ -45,18 +45,44 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
     expect(seg.read(52, 200)).toBeNull()
   })
 
-  test('reads from before the first offset and across a gap (testReadBeforeFirstOffset, testReadFromGap)', () => {
-    // Property: a read starts at the first batch holding an offset >= the one asked for.
+  test('reads from before the first offset, and from inside a batch (testReadBeforeFirstOffset; testReadFromGap with contiguous offsets)', () => {
+    // Property: a read starts at the first batch holding an offset >= the one asked for: below the
+    // first batch, the first batch; inside a batch, that batch (its first offset is reported).
     const seg = createSegment(40)
     const first = recordBatch(50, ['hello', 'there', 'little', 'bee'])
     appendBatches(seg, first)
     expect(valuesIn(seg.read(41, 300)!.bytes)).toEqual(['hello', 'there', 'little', 'bee'])
 
-    const gap = createSegment(140)
-    appendBatches(gap, recordBatch(150, ['hello', 'there']), recordBatch(160, ['alpha', 'beta']))
-    const read = gap.read(155, 200)!
-    expect(read.firstOffset).toBe(160)
+    // Kafka's testReadFromGap reads 155 from batches at 150 and 160 and gets the one at 160. Offsets
+    // within a segment are contiguous in seglog (docs/decisions.md), so the next batch follows at
+    // 152 and the offsets between two batches' first offsets belong to the first one.
+    const next = createSegment(140)
+    const hello = recordBatch(150, ['hello', 'there'])
+    appendBatches(next, hello, recordBatch(152, ['alpha', 'beta']))
+    const read = next.read(153, 200)!
+    expect([read.firstOffset, read.position]).toEqual([152, hello.length])
     expect(valuesIn(read.bytes)).toEqual(['alpha', 'beta'])
+    expect(next.read(151, 200)!.firstOffset).toBe(150)
+    expect(next.read(154, 200)).toBeNull()
+  })
+
+  test('refuses a read across a gap inside the segment as CORRUPT_RECORD (testReadFromGap)', () => {
+    // Kafka's testReadFromGap: read(155) over batches at 150 and 160 returns the batch at 160.
+    // seglog has no compaction, so offsets within a segment are contiguous (docs/decisions.md): the
+    // jump 151 → 160 is a damaged base offset, and every read that meets it — past it, from before
+    // it, or of the batch before it alone (checked against the batch after it) — is CORRUPT_RECORD
+    // naming the file and the position of the batch that does not follow.
+    const seg = createSegment(140)
+    const hello = recordBatch(150, ['hello', 'there'])
+    appendBatches(seg, hello, recordBatch(160, ['alpha', 'beta']))
+    const refusal = expect.objectContaining({
+      code: 'CORRUPT_RECORD',
+      message: expect.stringContaining(`${seg.path}: invalid batch at position ${hello.length}`),
+    })
+    for (const [offset, maxBytes] of [[155, 200], [150, 200], [150, hello.length], [160, 200]] as const) {
+      expect(() => seg.read(offset, maxBytes), `read(${offset}, ${maxBytes})`).toThrow(refusal)
+    }
+    expect(() => seg.read(151, 200, { maxOffset: 151 })).toThrow(/base offset 160 does not follow the previous batch's last offset 151/)
   })
 
   for (const minOneMessage of [true, false]) {
@@ -90,13 +116,40 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
     expect(seg.nextOffset).toBe(70)
   })
 
-  test('truncates the batch after a gap when the offset points into the gap (shouldTruncateEvenIfOffsetPointsToAGapInTheLog)', () => {
-    // Property: every batch whose last offset is >= the truncation offset goes.
+  test('truncates the whole batch when the offset points inside it (shouldTruncateEvenIfOffsetPointsToAGapInTheLog, contiguous)', () => {
+    // Kafka's test truncates at 41 over batches at 40 and 43, an offset in the gap. Property: every
+    // batch whose last offset is >= the truncation offset goes. Within a seglog segment offsets are
+    // contiguous (docs/decisions.md), so the offset points inside the batch 41..43 instead.
     const seg = createSegment(40)
-    appendBatches(seg, recordBatch(40, ['first message']), recordBatch(43, ['message after gap']))
-    seg.truncateTo(41)
+    const first = recordBatch(40, ['first message'])
+    const second = recordBatch(41, ['a', 'b', 'c'])
+    appendBatches(seg, first, second)
+    expect(seg.nextOffset).toBe(44)
+    expect(seg.truncateTo(42)).toBe(second.length)
     const read = seg.read(40, 10000)!
     expect(recordsIn(read.bytes).map((r) => r.offset)).toEqual([40])
+    expect([seg.nextOffset, seg.sizeBytes]).toEqual([41, first.length])
+  })
+
+  test('refuses to truncate into a gap inside the segment; recovery cuts at the gap (shouldTruncateEvenIfOffsetPointsToAGapInTheLog)', () => {
+    // Kafka's test: truncateTo(41) over batches at 40 and 43 removes the batch at 43. seglog has no
+    // compaction, so the jump 40 → 43 inside a segment is a damaged base offset (docs/decisions.md):
+    // truncateTo, which must find the batch holding 41, refuses with CORRUPT_RECORD naming the file
+    // and leaves the segment as it was; recover() is what cuts there, keeping the batch at 40.
+    const seg = createSegment(40)
+    const first = recordBatch(40, ['first message'])
+    const afterGap = recordBatch(43, ['message after gap'])
+    appendBatches(seg, first, afterGap)
+    expect(() => seg.truncateTo(41)).toThrow(
+      expect.objectContaining({
+        code: 'CORRUPT_RECORD',
+        message: expect.stringContaining(`${seg.path}: invalid batch at position ${first.length} within the logical size ${first.length + afterGap.length}: base offset 43 does not follow the previous batch's last offset 40`),
+      }),
+    )
+    expect([seg.sizeBytes, statSync(seg.path).size]).toEqual([first.length + afterGap.length, first.length + afterGap.length])
+
+    expect(seg.recover()).toMatchObject({ validBytes: first.length, truncatedBytes: afterGap.length, lastOffset: 40 })
+    expect(recordsIn(seg.read(40, 10000)!.bytes).map((r) => r.offset)).toEqual([40])
     expect(seg.nextOffset).toBe(41)
   })
 
@@ -152,11 +205,14 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
 
   test('copies batches from a file until an offset does not fit, and the rest into a segment based higher (testAppendFromFile)', () => {
     // Property: appendFromFile stops before the first batch that would overflow relative offsets.
+    // Kafka's file holds offsets 0, 500 and past 2^31; within a seglog file offsets are contiguous
+    // (docs/decisions.md: a jump is corruption, where the copy stops too), so the three batches sit
+    // at the top of segment 0's relative range: the third one's offset is the first that overflows.
     const sourcePath = join(dir.path, 'source.log')
     const batches = [
-      recordBatch(0, ['x'.repeat(1024)]),
-      recordBatch(500, ['y'.repeat(1024 * 1024 + 1)]),
-      recordBatch(RELATIVE_OFFSET_MAX + 5, ['z'.repeat(1024)]),
+      recordBatch(RELATIVE_OFFSET_MAX - 1, ['x'.repeat(1024)]),
+      recordBatch(RELATIVE_OFFSET_MAX, ['y'.repeat(1024 * 1024 + 1)]),
+      recordBatch(RELATIVE_OFFSET_MAX + 1, ['z'.repeat(1024)]),
     ]
     const fd = fs.open(sourcePath, 'create')
     try {
@@ -167,10 +223,12 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
       const seg = createSegment(0)
       expect(seg.appendFromFile(source, 0)).toBe(sizeBeforeOverflow)
       expect(seg.sizeBytes).toBe(sizeBeforeOverflow)
-      expect(seg.nextOffset).toBe(501)
+      expect(seg.nextOffset).toBe(RELATIVE_OFFSET_MAX + 1)
+      expect(valuesIn(seg.read(RELATIVE_OFFSET_MAX, 2 * 1024 * 1024)!.bytes)).toEqual(['y'.repeat(1024 * 1024 + 1)])
       const overflow = createSegment(RELATIVE_OFFSET_MAX)
       expect(overflow.appendFromFile(source, sizeBeforeOverflow)).toBe(batches[2]!.length)
       expect(overflow.sizeBytes).toBe(batches[2]!.length)
+      expect(overflow.nextOffset).toBe(RELATIVE_OFFSET_MAX + 2)
     } finally {
       fs.close(fd)
     }
@@ -285,11 +343,13 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
 
   test('a preallocated segment is full length while open, trimmed on close, and reopens the same (testCreateWithInitFileSizeClearShutdown)', () => {
     // Property: preallocation never shows in the logical size and is gone after a clean close.
-    // 4 MiB instead of Kafka's 512 MiB: the fallback's fallocate writes real zeros.
+    // 4 MiB instead of Kafka's 512 MiB: the fallback's fallocate writes real zeros. Kafka's batches
+    // are at 50 and 60; seglog's offsets within a segment are contiguous (docs/decisions.md), so the
+    // second follows at 52 and 53, an offset inside it, reads it.
     const config = { preallocate: true, segmentBytes: 4 * 1024 * 1024 }
     const seg = createSegment(40, config)
-    appendBatches(seg, recordBatch(50, ['hello', 'there']), recordBatch(60, ['alpha', 'beta']))
-    expect(valuesIn(seg.read(55, 200)!.bytes)).toEqual(['alpha', 'beta'])
+    appendBatches(seg, recordBatch(50, ['hello', 'there']), recordBatch(52, ['alpha', 'beta']))
+    expect(valuesIn(seg.read(53, 200)!.bytes)).toEqual(['alpha', 'beta'])
     const size = seg.sizeBytes
     expect(statSync(seg.path).size).toBe(4 * 1024 * 1024)
     seg.close()
@@ -297,7 +357,8 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
     expect(statSync(seg.path).size).toBe(size)
     const reopened = Segment.open(fs, dir.path, 40, segmentConfig(config))
     open.push(reopened)
-    expect(valuesIn(reopened.read(55, 200)!.bytes)).toEqual(['alpha', 'beta'])
+    expect(valuesIn(reopened.read(53, 200)!.bytes)).toEqual(['alpha', 'beta'])
+    expect(reopened.nextOffset).toBe(54)
     expect(reopened.sizeBytes).toBe(size)
     expect(statSync(reopened.path).size).toBe(size)
     expect(readFileSync(reopened.path).length).toBe(size)

@@ -16,6 +16,7 @@
 //   idempotent producer state.
 import { describe, expect, test } from 'vitest'
 import { encodeBatch, type RecordInput } from '../../src/format/batch.js'
+import { encodeControlBatch } from '../../src/format/control.js'
 import type { CreateTopicOptions, Log, LogOptions } from '../../src/log.js'
 import { SEGMENT_BYTES_MIN } from '../../src/limits.js'
 import type { Partition } from '../../src/partition/partition.js'
@@ -102,34 +103,49 @@ describe('append validation (scenario 44)', () => {
     expect((await p.read({ offset: 0 })).records.map((r) => r.value?.toString())).toEqual(['0', '1', '2', '3'])
   })
 
-  test('recovers a segment whose batch offsets go backwards only up to the first such batch', async () => {
-    // Kafka testAppendWithOutOfOrderOffsetsThrowsException (batches at offsets 0, 1, 3, 2, 4), on the
-    // recovery side. Property: a batch whose offsets do not follow the one before is invalid. Past
-    // the recovery point, with a valid batch (4) after it, it is not a torn tail: CORRUPT_RECORD
-    // (seglog's FM-2 rule); `repair` cuts there and reports it. Below the recovery point it is
-    // damage to acknowledged data: CORRUPT_RECORD naming the file and byte position.
-    const { log } = await openTopic({})
-    await log.close()
-    const dir = partitionDir(tmp.path, TOPIC)
-    const batches = [0, 1, 3, 2, 4].map((offset) => recordBatch(offset, [`v${offset}`], { timestamp: 10 }))
-    const outOfOrderPosition = batches[0]!.length + batches[1]!.length + batches[2]!.length
+  for (const { offsets, stopAt, detail } of [
+    // Kafka's batches: 3 after 1 is the first that does not follow (offset 2 missing), before 2 goes back.
+    { offsets: [0, 1, 3, 2, 4], stopAt: 2, detail: "base offset 3 does not follow the previous batch's last offset 1" },
+    { offsets: [0, 1, 2, 1, 3], stopAt: 3, detail: "base offset 1 does not follow the previous batch's last offset 2" },
+  ]) {
+    test(`recovers a segment whose batch offsets jump or go backwards only up to the first batch that does not follow (${offsets.join(', ')})`, async () => {
+      // Kafka testAppendWithOutOfOrderOffsetsThrowsException (batches at offsets 0, 1, 3, 2, 4), on
+      // the recovery side. Property: a batch whose offsets do not follow the one before is invalid.
+      // Within a seglog segment that means base offset = previous last offset + 1 (no compaction:
+      // docs/decisions.md, "Offsets within a segment are contiguous"), so in Kafka's layout recovery
+      // stops at the batch at 3 (offset 2 is missing), not at the later batch at 2 that goes back.
+      // Past the recovery point, with valid batches after it, it is not a torn tail: CORRUPT_RECORD
+      // (seglog's FM-2 rule); `repair` cuts there and reports it. Below the recovery point it is
+      // damage to acknowledged data: CORRUPT_RECORD naming the file and byte position.
+      const { log } = await openTopic({})
+      await log.close()
+      const dir = partitionDir(tmp.path, TOPIC)
+      const batches = offsets.map((offset) => recordBatch(offset, [`v${offset}`], { timestamp: 10 }))
+      const stopPosition = batches.slice(0, stopAt).reduce((sum, batch) => sum + batch.length, 0)
+      const where = `${segmentFile(dir, 0, 'log')} at position ${stopPosition} (${detail})`
 
-    replaceSegments(dir, [{ baseOffset: 0, batches }])
-    crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
-    await expect(logs.open(tmp.path)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
-    const recovered = await logs.open(tmp.path, { repair: true })
-    const p = recovered.partition(TOPIC, 0)
-    expect(p.logEndOffset).toBe(4)
-    expect(await readOffsets(p, 0)).toEqual([0, 1, 3])
-    expect(recovered.recovery.partitions[0]).toMatchObject({ truncatedFromOffset: 4, truncatedBytes: batches[3]!.length + batches[4]!.length })
-    await recovered.close()
+      replaceSegments(dir, [{ baseOffset: 0, batches }])
+      crashWithRecoveryPoint(tmp.path, TOPIC, 0, 0)
+      const refused = await logs.open(tmp.path).catch((e: unknown) => e)
+      expect(refused).toMatchObject({ code: 'CORRUPT_RECORD' })
+      expect((refused as Error).message).toContain(where)
+      const recovered = await logs.open(tmp.path, { repair: true })
+      const p = recovered.partition(TOPIC, 0)
+      expect(p.logEndOffset).toBe(stopAt)
+      expect(await readOffsets(p, 0)).toEqual(offsets.slice(0, stopAt))
+      expect(recovered.recovery.partitions[0]).toMatchObject({
+        truncatedFromOffset: stopAt,
+        truncatedBytes: batches.slice(stopAt).reduce((sum, batch) => sum + batch.length, 0),
+      })
+      await recovered.close()
 
-    replaceSegments(dir, [{ baseOffset: 0, batches }])
-    crashWithRecoveryPoint(tmp.path, TOPIC, 0, 5)
-    const err = await logs.open(tmp.path).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'CORRUPT_RECORD' })
-    expect((err as Error).message).toContain(`${segmentFile(dir, 0, 'log')} at position ${outOfOrderPosition}`)
-  })
+      replaceSegments(dir, [{ baseOffset: 0, batches }])
+      crashWithRecoveryPoint(tmp.path, TOPIC, 0, 5)
+      const err = await logs.open(tmp.path).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'CORRUPT_RECORD' })
+      expect((err as Error).message).toContain(`${segmentFile(dir, 0, 'log')} at position ${stopPosition}`)
+    })
+  }
 })
 
 describe('segment roll (scenarios 45–47)', () => {
@@ -358,11 +374,52 @@ describe('reads (scenario 51)', () => {
     }
   })
 
-  test('reads the first record at or after any offset of a log with sparse offsets', async () => {
+  test('reads the first record at or after any offset: inside batches, past transaction markers, across segments', async () => {
     // Kafka testAppendAndReadWithNonSequentialOffsets. Property: read(i) starts at the first record
-    // whose offset is ≥ i, where offsets skip within a segment and across segments. Kafka appends
-    // the sparse offsets as a follower; seglog's only writer assigns dense offsets, so the segments
-    // are laid down as files, each based at the previous one's next offset (seglog's no-gap rule).
+    // whose offset is ≥ i, where Kafka's follower-appended offsets skip within and across segments.
+    // seglog has no compaction: offsets within a segment are contiguous and each segment is based at
+    // the previous one's next offset (docs/decisions.md; the sparse layouts are refused, next test).
+    // What seglog reads that is sparse: records after a transaction marker, which takes an offset
+    // and is never returned, and records inside multi-record batches, which a read starts at.
+    const markers = new Set([55, 62, 69])
+    const batches: { baseOffset: number; batch: Buffer }[] = []
+    for (let offset = 0; offset < 72; ) {
+      if (markers.has(offset)) {
+        const batch = encodeControlBatch({ type: 'COMMIT', producerId: 1, producerEpoch: 0, coordinatorEpoch: 0, timestamp: 10, baseOffset: offset })
+        batches.push({ baseOffset: offset, batch })
+        offset++
+        continue
+      }
+      const ids: number[] = []
+      while (ids.length < 1 + (offset % 3) && offset < 72 && !markers.has(offset)) ids.push(offset++)
+      batches.push({ baseOffset: ids[0]!, batch: recordBatch(ids[0]!, ids.map((id) => `value ${id}`), { timestamp: 10 }) })
+    }
+    const segments: { baseOffset: number; batches: Buffer[] }[] = []
+    for (let i = 0; i < batches.length; i += 6) {
+      segments.push({ baseOffset: batches[i]!.baseOffset, batches: batches.slice(i, i + 6).map((b) => b.batch) })
+    }
+    expect(segments.length).toBeGreaterThan(3)
+    const { log } = await openTopic({})
+    await log.close()
+    replaceSegments(partitionDir(tmp.path, TOPIC), segments)
+    const p = (await logs.open(tmp.path)).partition(TOPIC, 0)
+    expect(p.logEndOffset).toBe(72)
+
+    const ids = Array.from({ length: 72 }, (_, id) => id).filter((id) => !markers.has(id))
+    for (let offset = 0; offset < 72; offset++) {
+      expect(await readOffsets(p, offset), `read(${offset})`).toEqual(ids.filter((id) => id >= offset))
+      if (markers.has(offset)) continue
+      const { records } = await p.read({ offset, maxRecords: 1 })
+      expect(records.map((r) => [r.offset, r.value?.toString()])).toEqual([[offset, `value ${offset}`]])
+    }
+  })
+
+  test('refuses sparse offsets within a segment at open; repair cuts at the first jump', async () => {
+    // Kafka testAppendAndReadWithNonSequentialOffsets lays down offsets 0–49 then 50, 57, 64, … and
+    // reads across the skips. seglog has no compaction (docs/decisions.md, "Offsets within a segment
+    // are contiguous"): a jump inside a segment is a damaged base offset, so opening refuses it with
+    // CORRUPT_RECORD naming the file and position (a sealed segment must end where the next begins),
+    // and `repair` cuts the partition there.
     const ids = [...Array.from({ length: 50 }, (_, i) => i), ...Array.from({ length: 22 }, (_, i) => 50 + 7 * i)]
     const segments: { baseOffset: number; batches: Buffer[] }[] = []
     for (let i = 0; i < ids.length; i += 10) {
@@ -371,34 +428,70 @@ describe('reads (scenario 51)', () => {
     }
     const { log } = await openTopic({})
     await log.close()
-    replaceSegments(partitionDir(tmp.path, TOPIC), segments)
-    const p = (await logs.open(tmp.path)).partition(TOPIC, 0)
-    expect(p.logEndOffset).toBe(ids.at(-1)! + 1)
-
-    for (let offset = 0; offset <= ids.at(-1)!; offset++) {
-      const expected = ids.find((id) => id >= offset)!
-      const { records } = await p.read({ offset, maxRecords: 1 })
-      expect(records.map((r) => [r.offset, r.value?.toString()])).toEqual([[expected, `value ${expected}`]])
-    }
+    const dir = partitionDir(tmp.path, TOPIC)
+    replaceSegments(dir, segments)
+    const err = await logs.open(tmp.path).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'CORRUPT_RECORD' })
+    const jumpAt = recordBatch(50, ['value 50'], { timestamp: 10 }).length
+    expect((err as Error).message).toContain(
+      `${segmentFile(dir, 50, 'log')} at position ${jumpAt} (base offset 57 does not follow the previous batch's last offset 50)`,
+    )
+    const repaired = await logs.open(tmp.path, { repair: true })
+    const p = repaired.partition(TOPIC, 0)
+    expect(p.logEndOffset).toBe(51)
+    expect(await readOffsets(p, 45)).toEqual([45, 46, 47, 48, 49, 50])
   })
 
-  test('reads past a gap between segments into the next segment', async () => {
+  test('refuses a read that meets offsets skipped between a segment\'s base and its first batch', async () => {
+    // Kafka testAppendAndReadWithNonSequentialOffsets, its skips across segments: each segment is
+    // contiguous, but 10–19 are skipped between segment 10's base and its first batch (20). Opening
+    // accepts it (segment 0 ends where segment 10 begins); a read never skips offsets
+    // (docs/decisions.md, no compaction): one that meets the skip is CORRUPT_RECORD naming the file.
+    const { log } = await openTopic({})
+    await log.close()
+    const dir = partitionDir(tmp.path, TOPIC)
+    replaceSegments(dir, [
+      { baseOffset: 0, batches: Array.from({ length: 10 }, (_, id) => recordBatch(id, [`value ${id}`], { timestamp: 10 })) },
+      { baseOffset: 10, batches: Array.from({ length: 10 }, (_, i) => recordBatch(20 + i, [`value ${20 + i}`], { timestamp: 10 })) },
+    ])
+    const reopened = (await logs.open(tmp.path)).partition(TOPIC, 0)
+    expect(reopened.logEndOffset).toBe(30)
+    expect((await reopened.read({ offset: 8, maxRecords: 2 })).records.map((r) => r.offset)).toEqual([8, 9])
+    for (const offset of [8, 10, 15]) {
+      const refused = await reopened.read({ offset }).catch((e: unknown) => e)
+      expect(refused, `read(${offset})`).toMatchObject({ code: 'CORRUPT_RECORD' })
+      expect((refused as Error).message).toContain(`${segmentFile(dir, 10, 'log')} at position 0: batch offsets 20..20 after the read of offset ${Math.max(offset, 10)}`)
+    }
+    expect(await readOffsets(reopened, 20)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i))
+  })
+
+  test('reads across segments, and refuses a read past a gap between segments (testReadAtLogGap)', async () => {
     // Kafka testReadAtLogGap. Property (§3.3): a read at an offset no batch of its segment holds
-    // continues in the next segment. The gap is made as Kafka makes it, by truncating the first
-    // segment in place. seglog's decision on reopening such a log: a missing middle segment is
-    // CORRUPT_RECORD, and `repair` cuts the partition at the gap, reporting the lost offsets.
+    // continues in the next segment. With seglog's contiguous offsets that is a read reaching the
+    // end of a segment. Kafka makes the gap by truncating the first segment in place; seglog has no
+    // compaction, so a read never skips offsets (docs/decisions.md): one that would jump the gap is
+    // CORRUPT_RECORD naming the next segment's file. On reopening, the missing middle is
+    // CORRUPT_RECORD too, and `repair` cuts the partition at the gap, reporting the lost offsets.
     const record: RecordInput = { value: '42', timestamp: 10 }
     const { log, p } = await openTopic({ segmentBytes: 5 * batchBytes([record]) })
     while (p.log.segments.length === 1) await p.append([record])
     expect(baseOffsets(p)).toEqual([0, 5])
+    expect(await readOffsets(p, 1)).toEqual([1, 2, 3, 4, 5])
 
     p.log.segments[0]!.truncateTo(1)
-    expect(await readOffsets(p, 1)).toEqual([5])
+    const dir = partitionDir(tmp.path, TOPIC)
+    for (const offset of [0, 1]) {
+      const refused = await p.read({ offset }).catch((e: unknown) => e)
+      expect(refused, `read(${offset})`).toMatchObject({ code: 'CORRUPT_RECORD' })
+      expect((refused as Error).message).toContain(`${segmentFile(dir, 5, 'log')} at position 0: batch offsets 5..5 after the read of offset 1`)
+    }
+    expect((await p.read({ offset: 0, maxRecords: 1 })).records.map((r) => r.offset)).toEqual([0])
+    expect(await readOffsets(p, 5)).toEqual([5])
 
     await log.close()
     const err = await logs.open(tmp.path).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'CORRUPT_RECORD' })
-    expect((err as Error).message).toContain(`${segmentFile(partitionDir(tmp.path, TOPIC), 0, 'log')} ends at offset 1 but the next segment starts at 5`)
+    expect((err as Error).message).toContain(`${segmentFile(dir, 0, 'log')} ends at offset 1 but the next segment starts at 5`)
     const repaired = await logs.open(tmp.path, { repair: true })
     expect(repaired.partition(TOPIC, 0).logEndOffset).toBe(1)
     expect(repaired.recovery.partitions[0]).toMatchObject({ lostOffsets: { from: 1, to: 6 } })
