@@ -152,6 +152,7 @@ export class PartitionLog {
       // Dead segments wholly below the checkpointed start go first: their damage is irrelevant.
       await log.deleteSegmentsBelowLogStart()
       log.checkNoGaps(options.repair, report)
+      if (options.cleanShutdown) log.checkActiveSegmentWhole(options, report)
       if (log.logEndOffset < logStartOffset) {
         // Files were lost below the checkpointed start (Kafka testLogEndLessThanStartAfterReopen):
         // restart empty at the log start offset.
@@ -238,6 +239,30 @@ export class PartitionLog {
       )
     }
     addLostOffsets(report, this.logEndOffset, recoveryPoint)
+  }
+
+  /**
+   * After a clean shutdown the active segment was closed whole (trimmed and fsynced), so bytes its
+   * opening scan could not read are damage, not a torn write — even when the recovery-point
+   * checkpoint that would also catch it is gone (found by the on-disk fuzzer). CORRUPT_RECORD, or
+   * with repair the segment is cut there and the loss reported.
+   */
+  private checkActiveSegmentWhole(options: PartitionLoadOptions, report: PartitionRecoveryReport): void {
+    const active = this.activeSegment
+    const damage = active.invalidTail
+    if (damage === null) return
+    if (!options.repair) {
+      throw new SeglogError(
+        'CORRUPT_RECORD',
+        `Corrupt record batch in ${active.path} at position ${damage.position} (${damage.detail}) after a clean shutdown; open with { repair: true } to truncate the partition there`,
+      )
+    }
+    const endBefore = active.nextOffset
+    report.truncatedBytes += active.recover().truncatedBytes
+    // recover() checks CRCs, which the opening scan did not: its cut can lie below the damage seen.
+    const lostFrom = active.nextOffset
+    addLostOffsets(report, lostFrom, Math.max(options.recoveryPoint ?? endBefore, endBefore))
+    report.truncatedFromOffset = Math.min(report.truncatedFromOffset ?? lostFrom, lostFrom)
   }
 
   /** A gap between consecutive segments is a missing middle segment: corruption (FM-8). */

@@ -98,7 +98,8 @@ export interface Verdict {
 }
 
 export function mutantFacts(dir: string, fixture: Fixture, original: TreeImage): MutantFacts {
-  const clean = existsSync(join(dir, '.clean-shutdown')) || !existsSync(join(dir, 'FORMAT'))
+  // Without FORMAT a directory is new (clean) only if it has no topics either (decisions.md).
+  const clean = existsSync(join(dir, '.clean-shutdown')) || (!existsSync(join(dir, 'FORMAT')) && !existsSync(join(dir, 'topics')))
   const checkpointPath = join(dir, RECOVERY_POINT_CHECKPOINT)
   const checkpoint = existsSync(checkpointPath) ? decodeCheckpoint(readFileSync(checkpointPath, 'utf8'))?.entries : new Map<string, number>()
   const recoveryPoints = new Map<string, number>()

@@ -277,6 +277,24 @@ describe('checkpointed offsets hold the log to what was durable', () => {
     expect(await readAll(log, 't')).toHaveLength(10)
   })
 
+  it('refuses damage in the active segment after a clean shutdown, even without a recovery-point checkpoint', async () => {
+    // Property: a cleanly closed active segment was whole, so an unreadable batch in it is damage
+    // (found by the on-disk fuzzer, SEED=7 input 840: cut silently when the checkpoint was gone).
+    log = await Log.open(dir)
+    await fill(log, 't', 10)
+    await log.close()
+    unlinkSync(join(dir, 'recovery-point-offset-checkpoint'))
+    const path = segmentPath('t', 0, 0)
+    const bytes = readFileSync(path)
+    const batchBytes = bytes.length / 10 // ten equal one-record batches
+    bytes.fill(0, batchBytes * 6, batchBytes * 6 + 12) // batch 6's base offset and length
+    writeFileSync(path, bytes)
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringContaining('after a clean shutdown') })
+    log = await Log.open(dir, { repair: true })
+    expect(log.recovery.partitions.find((p) => p.topic === 't')?.lostOffsets).toMatchObject({ from: 6 })
+    expect(await readAll(log, 't')).toHaveLength(6)
+  })
+
   it('keeps accepting retention: a first segment at the checkpointed log start opens cleanly', async () => {
     // Property: the check is not fooled by legitimate deletion (the log start moved first).
     log = await Log.open(dir)
