@@ -6,8 +6,8 @@
  * that copied each of those into a second object spent a third of its time collecting them
  * (bench W5 profile).
  *
- * Validation is decodeBatch's, in the same order (batch.ts `checkBatchAt`, record.ts
- * `parseRecord`): the CRC-32C of the whole batch is checked before any of its records is
+ * Validation is decodeBatch's (batch.ts `checkBatchAt`, record.ts `parseRecord`; records outside
+ * the range are checked by `skipRecordBody`, which makes no views): the CRC-32C of the whole batch is checked before any of its records is
  * appended, and every record of the batch is parsed and checked, also those outside the requested
  * range, so a batch is either wholly valid or CORRUPT_RECORD. After a throw `out` may hold records
  * of the failed batch: the caller discards it.
@@ -19,7 +19,7 @@
  */
 import { PRODUCER_ID_POS, RECORDS_COUNT_POS, RECORDS_POS, readInt64 } from './batch-header.js'
 import { checkBatchAt, checkRecordsEnd, recordContextAt } from './batch.js'
-import { checkRecordNumbers, newRecordFields, parseRecord } from './record.js'
+import { checkRecordNumbers, newRecordFields, readRecordBody, readRecordHead, skipRecordBody } from './record.js'
 import { incrementSequence } from './sequence.js'
 import type { Cursor } from './varint.js'
 
@@ -60,16 +60,17 @@ export function appendBatchRecords(
   let nextOffset = fromOffset
   let appending = out.length < maxRecords
   for (let i = 0; i < recordsCount; i++) {
-    const start = cursor.pos
-    parseRecord(buf, cursor, end, fields)
+    readRecordHead(buf, cursor, end, fields)
     const offset = baseOffset + fields.offsetDelta
     const timestamp = logAppendTime ?? baseTimestamp + fields.timestampDelta
-    checkRecordNumbers(offset, timestamp, start)
-    if (!appending || offset < nextOffset) continue
-    if (offset >= toOffset) {
-      appending = false
+    checkRecordNumbers(offset, timestamp, fields.start)
+    if (appending && offset >= toOffset) appending = false
+    if (!appending || offset < nextOffset) {
+      // Checked like the others, but no views are made of a record that is not returned.
+      skipRecordBody(buf, cursor, fields)
       continue
     }
+    readRecordBody(buf, cursor, fields)
     const record: LogRecord = { offset, timestamp, key: fields.key, value: fields.value, headers: fields.headers }
     if (producerId >= 0) {
       record.producerId = producerId

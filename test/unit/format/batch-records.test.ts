@@ -95,4 +95,20 @@ describe('appendBatchRecords', () => {
     compressed.writeInt16BE(compressed.readInt16BE(ATTRIBUTES_POS) | 1, ATTRIBUTES_POS)
     expect(() => appendBatchRecords(reseal(compressed), 0, [], 0, 100, 0)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMPRESSION_TYPE' }))
   })
+
+  it('checks the bodies of records it passes over as strictly as those it returns', () => {
+    // Property: records outside the range are checked without views (skipRecordBody), yet a null
+    // header key or a value running past its record is CORRUPT_RECORD wherever the record lies.
+    const batch = encodeBatch([{ value: 'a' }, { value: 'b' }, { value: 'ccc', headers: { hk: 'hv' } }], {})
+    const nullHeaderKey = Buffer.from(batch)
+    nullHeaderKey[nullHeaderKey.indexOf('hk') - 1] = 0x01 // zig-zag varint −1: a null header key
+    const longValue = Buffer.from(batch)
+    longValue[longValue.indexOf('ccc') - 1] = 0x0a // value length 5 where 3 bytes and a header follow
+    for (const [bad, message] of [[nullHeaderKey, /header key is null/], [longValue, /./]] as const) {
+      reseal(bad)
+      for (const [from, to, max] of [[0, 100, 1], [0, 1, 100], [0, 100, 100]] as const) {
+        expect(() => appendBatchRecords(bad, 0, [], from, to, max)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(message) }))
+      }
+    }
+  })
 })
