@@ -164,6 +164,8 @@ export class Partition {
   private exclusive: Promise<void> = Promise.resolve()
   private isRemoved = false
   private flushTimer: NodeJS.Timeout | null = null
+  /** ctx.now() when the last flush started ('os' mode's flushMs is measured from it). */
+  private lastFlushStartMs: number
 
   constructor(
     readonly topic: string,
@@ -190,6 +192,7 @@ export class Partition {
         },
       },
     )
+    this.lastFlushStartMs = this.ctx.now()
     this.armFlushTimer()
   }
 
@@ -219,6 +222,7 @@ export class Partition {
   updateConfig(config: Readonly<TopicConfig>): void {
     this.config = config
     this.log.updateConfig(config)
+    this.lastFlushStartMs = this.ctx.now()
     this.armFlushTimer()
   }
 
@@ -475,7 +479,7 @@ export class Partition {
     }
     if (!durable) {
       this.advanceHighWatermark(leo)
-      if (leo - this.log.recoveryPoint >= this.config.flushMessages) this.backgroundFlush()
+      if (leo - this.log.recoveryPoint >= this.config.flushMessages || this.flushOverdue()) this.backgroundFlush()
     } else if (this.groupCommit.durableEnd < leo) {
       // 'fsync' mode: the HW is the fsynced end, so a flush starts even when nobody waits
       // (acks 0/1); otherwise readers would not see those records until the next durable append.
@@ -483,8 +487,20 @@ export class Partition {
     }
   }
 
+  /**
+   * 'os' mode: whether `flushMs` has passed since the last flush started. Checked on every write as
+   * well as by the timer: appends whose promises resolve as microtasks (acks 1, a synchronous
+   * write) can keep the event loop from ever reaching the timer, and the power-loss window must
+   * stay bounded all the same (found by the W10 memory benchmark: its 0.5 s sampling timer fired
+   * 4 times in 14 s under 8 pipelined appenders).
+   */
+  private flushOverdue(): boolean {
+    return this.config.flushMs < 0x7fffffff && this.ctx.now() - this.lastFlushStartMs >= this.config.flushMs
+  }
+
   /** The GroupCommit flush: fdatasync of every segment written since the last one. */
   private flushWritten(): Promise<void> {
+    this.lastFlushStartMs = this.ctx.now()
     const flush = this.log.captureFlush()
     this.ctx.metrics.fsyncs++
     return flush().catch((err: unknown) => {

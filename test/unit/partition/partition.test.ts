@@ -27,6 +27,21 @@ async function openWithTopic(config: Record<string, unknown> = {}, options: Reco
 const values = (records: { value: Buffer | null }[]) => records.map((r) => r.value?.toString())
 
 describe('appending', () => {
+  it("in 'os' mode starts a flush from the write path once flushMs has passed, without the timer", async () => {
+    // Property: the power-loss window stays bounded by flushMs even when appends never let the
+    // event loop reach a timer (the clock is manual and the real interval of a minute never fires).
+    let now = 1_700_000_000_000
+    const p = await openWithTopic({ durability: 'os', flushMs: 60_000 }, { clock: () => now })
+    const before = log!.metrics().fsyncs
+    for (let i = 0; i < 20; i++) await p.append([{ value: `a${i}` }], { acks: 1 })
+    expect(log!.metrics().fsyncs).toBe(before)
+    now += 60_000
+    await p.append([{ value: 'late' }], { acks: 1 })
+    expect(log!.metrics().fsyncs).toBe(before + 1)
+    await p.append([{ value: 'next' }], { acks: 1 })
+    expect(log!.metrics().fsyncs).toBe(before + 1) // measured from the flush's start: not due again
+  })
+
   it('assigns contiguous offsets in call order and reads them back with keys, values and headers', async () => {
     // Property: one append is one batch with contiguous offsets; reads return exactly what was written.
     const p = await openWithTopic()
