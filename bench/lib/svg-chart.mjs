@@ -65,10 +65,14 @@ export function renderBarChart({ title, subtitle, groups }) {
     y += groupHeight + GROUP_GAP
   }
   const height = y + 10
+  // Entries placed one after another by their text's width (about 7 px a character at 12 px), from
+  // the left margin: a fixed step ran four peers' entries off the right edge.
+  let legendX = 16
   const legend = [...colours.entries()]
     .filter(([series]) => groups.some((group) => group.bars.some((bar) => bar.series === series)))
-    .map(([series, colour], index) => {
-      const x = LABEL_WIDTH + index * 150
+    .map(([series, colour]) => {
+      const x = legendX
+      legendX += 17 + String(series).length * 7 + 24
       return `<rect x="${x}" y="54" width="12" height="12" fill="${colour}"/><text x="${x + 17}" y="64" font-size="12" ${FONT}>${escapeXml(series)}</text>`
     })
   return [
