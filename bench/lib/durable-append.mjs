@@ -25,7 +25,7 @@ function difference(after, before) {
 }
 
 /** `measureBaseline(durationMs)` → `{ name, value }` in records/s, run before each seglog round. */
-export async function measureDurableAppends(ctx, { caseId, name, pool, batchRecords, concurrency, durationMs, measureBaseline }) {
+export async function measureDurableAppends(ctx, { caseId, name, pool, batchRecords, concurrency, durationMs, measureBaseline, openOptions = {} }) {
   const roundMs = durationMs / ROUNDS
   const conditions = {
     case: caseId,
@@ -44,7 +44,7 @@ export async function measureDurableAppends(ctx, { caseId, name, pool, batchReco
   }
 
   const dir = ctx.tempDir(`c${concurrency}`)
-  const { log, partition } = await openBenchTopic(ctx.Log, dir, { durability: 'fsync' })
+  const { log, partition } = await openBenchTopic(ctx.Log, dir, { durability: 'fsync' }, openOptions)
   try {
     const seglogRounds = []
     let records = 0

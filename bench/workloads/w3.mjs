@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // W3: durable appends of 100 B records in batches of 100 (durability 'fsync', acks 'all') from 1, 8
-// and 64 concurrent appenders, vs raw write + fdatasync per batch from one writer (target with 1
-// appender: ≥ 0.9× its records/s). Each case: 3 s per side (--quick: 0.75 s) in alternating
-// rounds with the baseline (lib/durable-append.mjs).
+// and 64 concurrent appenders, and 1 appender with Log.open's syncOnEventLoop, vs raw write +
+// fdatasync per batch from one writer (target with 1 appender: ≥ 0.9× its records/s). Each case:
+// 3 s per side (--quick: 0.75 s) in alternating rounds with the baseline (lib/durable-append.mjs).
 import { rawAppend } from '../lib/baselines.mjs'
 import { measureDurableAppends } from '../lib/durable-append.mjs'
 import { createPayloadPool } from '../lib/payloads.mjs'
@@ -31,4 +31,16 @@ await runWorkload('W3', async (ctx) => {
       measureBaseline,
     })
   }
+  // The same single appender with fdatasync on the event loop's thread (Log.open syncOnEventLoop):
+  // no libuv pool round trip per sync, which is what bounds c1 above (see BENCHMARKS.md).
+  await measureDurableAppends(ctx, {
+    caseId: 'W3/c1-sync-on-event-loop',
+    name: 'durable append, 1 appender, syncOnEventLoop',
+    pool,
+    batchRecords: BATCH_RECORDS,
+    concurrency: 1,
+    durationMs,
+    measureBaseline,
+    openOptions: { syncOnEventLoop: true },
+  })
 })

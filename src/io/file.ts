@@ -71,13 +71,38 @@ const OPEN_FLAGS: Record<OpenMode, number> = {
   truncate: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC,
 }
 
+/** A synchronous call as a settled promise: its error rejects, like the pool's callback would. */
+function settled(run: () => void): Promise<void> {
+  try {
+    run()
+    return Promise.resolve()
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
 function promisified(run: (done: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => run((err) => (err ? reject(err) : resolve())))
 }
 
+export interface NodeFileSystemOptions {
+  /**
+   * fsync/fdatasync on the calling thread instead of the libuv pool (LogOptions.syncOnEventLoop):
+   * no thread hand-off per sync, at the price of blocking the event loop for each one.
+   */
+  syncOnEventLoop?: boolean
+}
+
 /** The real file system: node:fs plus the loaded binding for mappings and allocation. */
 export class NodeFileSystem implements FileSystem {
-  constructor(readonly binding: NativeBinding = defaultBinding) {}
+  private readonly syncOnEventLoop: boolean
+
+  constructor(
+    readonly binding: NativeBinding = defaultBinding,
+    options: NodeFileSystemOptions = {},
+  ) {
+    this.syncOnEventLoop = options.syncOnEventLoop === true
+  }
 
   open(filePath: string, mode: OpenMode): number {
     return fs.openSync(filePath, OPEN_FLAGS[mode], 0o644)
@@ -116,17 +141,19 @@ export class NodeFileSystem implements FileSystem {
   }
 
   fdatasync(fd: number): Promise<void> {
+    if (this.syncOnEventLoop) return settled(() => fs.fdatasyncSync(fd))
     return promisified((done) => fs.fdatasync(fd, done))
   }
 
   fsync(fd: number): Promise<void> {
+    if (this.syncOnEventLoop) return settled(() => fs.fsyncSync(fd))
     return promisified((done) => fs.fsync(fd, done))
   }
 
   async fsyncDir(dirPath: string): Promise<void> {
     const fd = fs.openSync(dirPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY)
     try {
-      await promisified((done) => fs.fsync(fd, done))
+      await this.fsync(fd)
     } finally {
       fs.closeSync(fd)
     }

@@ -41,7 +41,8 @@ async function appendReporting(event, partition, batchId) {
 
 try {
   const { Log } = await import(indexUrl)
-  const log = await Log.open(dir)
+  // SEGLOG_EIO_SYNC_ON_EVENT_LOOP=1: the same workload with fdatasync on the event loop's thread.
+  const log = await Log.open(dir, { syncOnEventLoop: process.env.SEGLOG_EIO_SYNC_ON_EVENT_LOOP === '1' })
   await log.createTopic('t', { partitions: 1 })
   const partition = log.partition('t', 0)
   for (let i = 0; i < ACKED_BEFORE; i++) {

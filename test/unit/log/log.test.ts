@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { NodeFileSystem } from '../../../src/io/file.js'
 import { Log } from '../../../src/log.js'
 
 let dir: string
@@ -66,7 +67,24 @@ describe('Log.open and close', () => {
     await expect(Log.open(dir, { segmentBytes: -1 })).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' })
     await expect(Log.open(dir, { nope: true } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
     await expect(Log.open('' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
+    await expect(Log.open(dir, { syncOnEventLoop: 1 } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
+    await expect(Log.open(dir, { syncOnEventLoop: true, fileSystem: new NodeFileSystem() })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
     expect(readdirSync(dir)).toEqual([])
+  })
+
+  it('with syncOnEventLoop, acknowledges durable appends and keeps them across a reopen', async () => {
+    // Property: the option changes only which thread syncs (the strace test in test/fault/fsync-eio
+    // checks the thread and fail-stop); appends, group commit and recovery behave the same.
+    log = await Log.open(dir, { syncOnEventLoop: true })
+    await log.createTopic('t', { segmentBytes: 1024 })
+    const p = log.partition('t', 0)
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => p.append([{ value: `r${i}-${'x'.repeat(50)}` }])))
+    expect(results.map((r) => r.baseOffset)).toEqual(Array.from({ length: 40 }, (_, i) => i))
+    expect(log.metrics().fsyncs).toBeLessThan(40)
+    expect(p.highWatermark).toBe(40)
+    await log.close()
+    log = await Log.open(dir, { syncOnEventLoop: true })
+    expect((await readAll(log, 't')).map((v) => v.slice(0, 3))).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}-`.slice(0, 3)))
   })
 
   it('supports await using (Symbol.asyncDispose) and emits close', async () => {
