@@ -7,6 +7,7 @@
  */
 import { Log } from '../log.js'
 import { binding, nativeLoadError } from '../native/load.js'
+import { latestBenchmarkLines } from './latest-benchmarks.js'
 
 export interface DemoOptions {
   dir: string
@@ -103,4 +104,5 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await log.close()
   }
   console.log('closed cleanly; run again to append more, or `rm -rf ' + dir + '` to start over')
+  for (const line of latestBenchmarkLines()) console.log(line)
 }
