@@ -108,10 +108,10 @@ describe('H4 SimFS crash loop', () => {
   })
 
   describe('regressions found by this harness', () => {
-    // KNOWN ENGINE BUG (not fixed yet, so skipped; simfs/known-bugs.ts
-    // AVOID_RETENTION_DELETE_TOPIC_RACE): runRetention racing deleteTopic throws a TypeError from
-    // PartitionLog.roll, and from the background retention timer fails the whole log. Found with
-    // SEED=7 SEGLOG_ITERS=427 before the workload kept the two apart. Unskip once fixed.
+    // REGRESSION (fixed; simfs/known-bugs.ts AVOID_RETENTION_DELETE_TOPIC_RACE is false, so the
+    // workload races them again): runRetention racing deleteTopic threw a TypeError from
+    // PartitionLog.roll, and from the background retention timer failed the whole log. Found with
+    // SEED=7 SEGLOG_ITERS=427.
     it('runs retention and deleteTopic at the same time without either failing', async () => {
       // Property: retention may run while a topic is being deleted; both resolve and the log stays writable.
       const clock = { nowMs: 1_600_000_000_000 }
@@ -129,10 +129,10 @@ describe('H4 SimFS crash loop', () => {
       expect(log.failure).toBeNull()
     })
 
-    // KNOWN ENGINE BUG (not fixed yet, so skipped; simfs/known-bugs.ts
-    // TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS): an fsync error outside the append path rejects
-    // with the raw EIO and leaves the log writable. Found with SEED=5 SEGLOG_ITERS=46 and SEED=6
-    // SEGLOG_ITERS=548 before the harness tolerated it. Unskip both once fixed.
+    // REGRESSION (fixed; simfs/known-bugs.ts TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS is
+    // false, so the harness counts a raw EIO as a violation again): an fsync error outside the
+    // append path rejected with the raw EIO and left the log writable. Found with SEED=5
+    // SEGLOG_ITERS=46 and SEED=6 SEGLOG_ITERS=548.
     it('fails the log with STORAGE_ERROR when the fsync of a checkpoint fails', async () => {
       // Property: contract 7 and api.md — any fsync error is STORAGE_ERROR and stops writes until reopened.
       const clock = { nowMs: 1_600_000_000_000 }

@@ -1,8 +1,8 @@
 /**
- * Engine bugs the SimFS harness found that are not fixed yet (src/ belongs to the lead). Each
- * switch keeps the harness away from one bug, so a run can go on finding others; each bug has a
- * skipped regression test in test/reliability/h4-simfs.test.ts ("regressions found by this
- * harness"). When a bug is fixed: set its switch to false, unskip its test, run the soak.
+ * Switches for engine bugs the SimFS harness found. While a bug is open its switch is true and
+ * keeps the harness away from it, so a run can go on finding others; its regression test in
+ * test/reliability/h4-simfs.test.ts ("regressions found by this harness") is skipped. Both bugs
+ * below are fixed: the switches are false and the tests run. Kept so the next open bug has a place.
  */
 
 /**
