@@ -272,14 +272,20 @@ export class PartitionLog {
       const next = this.segments[i + 1]!
       // A sealed segment whose opening scan stopped early is damaged (it was whole when rolled).
       const damage = segment.invalidTail
+      let detail: string | null = null
       if (damage !== null && segment.nextOffset === next.baseOffset) {
         // The next segment starts exactly where this one's valid batches end, so the bytes after
-        // them hold no record: untrimmed preallocation or a tail cut mid-roll. Trim, don't refuse.
-        report.truncatedBytes += segment.recover().truncatedBytes
-        continue
-      }
-      let detail: string | null = null
-      if (damage !== null) {
+        // them hold no record: untrimmed preallocation or a tail cut mid-roll. Trim, don't refuse —
+        // unless a CRC-checked look finds a damaged batch before them, which the trim would cut
+        // too, leaving a hole below the next segment (found by the on-disk fuzzer, SEED=3376726478
+        // input 956: a read then made no progress below the HW).
+        const firstBad = segment.validate()
+        if (firstBad === null || firstBad.position >= damage.position) {
+          report.truncatedBytes += segment.recover().truncatedBytes
+          continue
+        }
+        detail = `Corrupt record batch in ${segment.path} at position ${firstBad.position} (${firstBad.detail})`
+      } else if (damage !== null) {
         detail = `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail})`
       } else if (segment.nextOffset !== next.baseOffset) {
         detail = `Missing or overlapping segment in ${this.dir}: ${segment.path} ends at offset ${segment.nextOffset} but the next segment starts at ${next.baseOffset}`

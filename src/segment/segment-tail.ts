@@ -59,7 +59,11 @@ export function scanTail(scanner: BatchScanner, expect: TailExpectations): TailS
       if (batch.position === lastOffsetEntry.position) sawOffsetEntryStart = batch.baseOffset <= lastOffsetEntry.offset
       if (batch.lastOffset === lastOffsetEntry.offset) sawOffsetEntryOffset = true
     }
-    if (lastTimeEntry !== null && batch.baseOffset <= lastTimeEntry.offset && lastTimeEntry.offset <= batch.lastOffset) {
+    // A time index entry is (the max timestamp so far, the last offset of the batch that has it):
+    // both must match that batch exactly. An entry that merely falls inside some batch (a time
+    // index copied from another segment, found by the on-disk fuzzer) would make the segment's max
+    // timestamp too small, and timestamp lookups skip it.
+    if (lastTimeEntry !== null && batch.lastOffset === lastTimeEntry.offset && batch.maxTimestamp === lastTimeEntry.timestamp) {
       sawTimeEntryBatch = true
     }
   }

@@ -699,7 +699,7 @@ export class Segment implements ReleasableSegment {
     const fd = this.logFdForIo()
     const fileSizeBefore = this.fs.size(fd)
     this.fileSizeBytes = fileSizeBefore
-    const rebuilt = this.rebuildFromLog({ txnState: options.openTxns ?? new Map(), onBatch: options.onBatch })
+    const rebuilt = this.rebuildFromLog({ txnState: options.openTxns ?? new Map(), onBatch: options.onBatch, verifyCrc: true })
     const validBytes = rebuilt.stop.position
     this.logView.drop()
     if (fileSizeBefore > validBytes) this.fs.ftruncate(fd, validBytes)
@@ -1018,20 +1018,25 @@ export class Segment implements ReleasableSegment {
   }
 
   private rebuildAndReport(reason: SeglogError): void {
-    const rebuilt = this.rebuildFromLog({ txnState: null })
+    // Headers only, like the opening scan: an index is rebuilt from what the headers say, and a
+    // batch that fails its CRC is reported by the read that meets it. A CRC-checked rebuild made
+    // a damaged batch below the log start the logical end of a sealed segment, silently hiding
+    // the intact batches after it (found by the on-disk fuzzer, SEED=113500765 input 277).
+    const rebuilt = this.rebuildFromLog({ txnState: null, verifyCrc: false })
     this.onIndexRebuild?.({ segmentPath: this.logPath, reason, validBytes: rebuilt.stop.position })
   }
 
   /**
-   * Rebuilds the offset and time indexes (and with `txnState` the transaction index) from a
-   * CRC-checked scan of the whole file (segment-rebuild.ts). The first invalid byte becomes the
-   * logical end; the `.log` is not modified.
+   * Rebuilds the offset and time indexes (and with `txnState` the transaction index) from a scan
+   * of the whole file (segment-rebuild.ts), CRC-checked for recovery. The first invalid byte
+   * becomes the logical end; the `.log` is not modified.
    */
   private rebuildFromLog(options: {
     txnState: ReadonlyMap<number, number> | null
     onBatch?: ((batch: BatchPosition, bytes: Buffer) => void) | undefined
+    verifyCrc: boolean
   }): RebuildResult {
-    const rebuilt = rebuildIndexes(this.scanner(0, this.fileSizeBytes, true), {
+    const rebuilt = rebuildIndexes(this.scanner(0, this.fileSizeBytes, options.verifyCrc), {
       baseOffset: this.baseOffset,
       indexIntervalBytes: this.config.indexIntervalBytes,
       offsetIndex: this.offsetIndex,

@@ -8,7 +8,8 @@
  * written records vanishing without an error (fuzz/verdict.ts has the exact rules).
  *
  * Counts: 1,000 inputs in `npm test` (600 on the fallback binding, whose opens cost more),
- * 10 × SEGLOG_ITERS in soak runs. SEED replays a run; SEGLOG_FUZZ_INPUT=<i> replays one input of it;
+ * 10 × SEGLOG_ITERS in soak runs. SEED replays a run; SEGLOG_FUZZ_INPUT=<i> replays one input of it
+ * (SEGLOG_FUZZ_KEEP=<dir> keeps a copy of each mutant it opens);
  * SEGLOG_FUZZ_DUMP=<file> writes every violation as JSON (the failure message shows the first few).
  *
  * The planted-bug checks run the same harness with SEGLOG_TEST_BUG set in the child's env and

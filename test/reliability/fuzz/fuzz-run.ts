@@ -8,7 +8,7 @@
  * The copy lives under the caller's root and is replaced per open, so disk use stays at one
  * directory whatever the count.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { deriveSeed, randomInt, seededRandom } from '../../helpers/seeded-random.mjs'
 import type { Fixture } from './fixture.js'
@@ -123,6 +123,8 @@ export async function runFuzz(fixture: Fixture, root: string, indexUrl: string, 
           if (!repair) result.kindsApplied[kind.name] = (result.kindsApplied[kind.name] ?? 0) + 1
         }
         const facts = mutantFacts(run, fixture, original)
+        // SEGLOG_FUZZ_KEEP=<dir>: a copy of each mutant as the open found it, to debug a replayed input.
+        if (process.env.SEGLOG_FUZZ_KEEP) cpSync(run, join(process.env.SEGLOG_FUZZ_KEEP, `input-${input}-repair-${repair}`), { recursive: true })
         const outcome = await pool.request({ id: input, dir: run, repair, probes: probeRequest }, timeoutMs)
         result.opens++
         const verdict = judge({ fixture, facts, keepsRecords, repair, dir: run, probes, outcome })

@@ -209,6 +209,25 @@ describe('recovery', () => {
     expect((await readAll(log, 't')).length).toBe(report.lostOffsets!.from)
   })
 
+  it('trims junk after a sealed segment only when no batch before it fails its CRC', async () => {
+    // Property: the junk-tail trim never cuts a record (H7 SEED=3376726478 input 956: a damaged
+    // last batch was cut with the zeros after it, leaving a hole below the next segment and a read
+    // that made no progress). Open refuses; repair cuts there and reports it.
+    log = await Log.open(dir)
+    await fill(log, 't', 40, { segmentBytes: 512 })
+    const bases = log.partition('t', 0).log.segments.map((s) => s.baseOffset)
+    await log.close()
+    const path = segmentPath('t', 0, 0)
+    const bytes = readFileSync(path)
+    bytes[bytes.length - 5]! ^= 0x01 // in the last batch's value: only its CRC fails
+    writeFileSync(path, Buffer.concat([bytes, Buffer.alloc(100)]))
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD', message: expect.stringContaining('00000000000000000000.log') })
+    log = await Log.open(dir, { repair: true })
+    const lastOfFirst = bases[1]! - 1
+    expect(log.recovery.partitions.find((p) => p.topic === 't')?.lostOffsets).toEqual({ from: lastOfFirst, to: 40 })
+    expect((await readAll(log, 't')).length).toBe(lastOfFirst)
+  })
+
   it('refuses a missing middle segment instead of renumbering', async () => {
     // Property: a gap in base offsets is corruption (FM-8).
     log = await Log.open(dir)
