@@ -19,19 +19,18 @@
  * - Views of more than SLAB_SHARE_BYTES_MAX, and views from an earlier slab, are plain
  *   allocations as far as `release` is concerned: ignored.
  *
- * Bounds: one slab of SLAB_BYTES per arena, plus earlier slabs still pinned by unreleased views.
+ * Bounds: one slab of BATCH_ARENA_SLAB_BYTES (limits.ts) per arena, plus earlier slabs still
+ * pinned by unreleased views.
  *
  * Concurrency: single-threaded; `allocate` and `release` are synchronous.
  */
-
-/** Bytes of one slab: a few of the largest batches a producer typically sends (100 × 10 KiB). */
-const SLAB_BYTES = 4 * 1024 * 1024
+import { BATCH_ARENA_SLAB_BYTES } from '../limits.js'
 
 /**
  * Largest view taken from a slab; bigger batches get their own allocation. A quarter of the slab,
  * so one large batch cannot make every later small one start a new slab.
  */
-const SLAB_SHARE_BYTES_MAX = SLAB_BYTES / 4
+const SLAB_SHARE_BYTES_MAX = BATCH_ARENA_SLAB_BYTES / 4
 
 export class BatchArena {
   private slab: Buffer | null = null
@@ -42,7 +41,7 @@ export class BatchArena {
   allocate(sizeBytes: number): Buffer {
     if (sizeBytes > SLAB_SHARE_BYTES_MAX) return Buffer.allocUnsafe(sizeBytes)
     if (this.slab === null || this.used + sizeBytes > this.slab.length) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+      this.slab = Buffer.allocUnsafeSlow(BATCH_ARENA_SLAB_BYTES)
       this.used = 0
       this.live = 0
     }

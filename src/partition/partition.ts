@@ -34,6 +34,7 @@ import {
   APPEND_WRITE_BUFFERS_MAX,
   APPEND_WRITE_BYTES_MAX,
   READ_MAX_BYTES_DEFAULT,
+  STREAM_FETCH_BYTES,
 } from '../limits.js'
 import { observe, type LogMetrics } from '../metrics.js'
 import type { TopicConfig } from '../options.js'
@@ -114,14 +115,6 @@ interface PendingAppend {
   reject: (err: Error) => void
   result: AppendResult | null
 }
-
-/**
- * Bytes per fetch behind `stream()`. The records of one fetch stay alive until the consumer has
- * passed them, and every young-generation GC copies whatever is alive: with 1 MiB fetches (~10,000
- * records of 100 B) GC took a quarter of a replay; 128 KiB cut stream()'s CPU per record by a
- * fifth (bench W5), and 32 KiB gained nothing more while adding a lookup per fetch.
- */
-const STREAM_FETCH_BYTES = 128 * 1024
 
 /**
  * Where appends encode their batches (batch-arena.ts): each batch is released right after its
