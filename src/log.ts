@@ -247,8 +247,22 @@ export class Log extends EventEmitter {
       setImmediate(() => log.emit('recovery', report))
       return log
     } catch (err) {
-      for (const { logs } of partitions.values()) for (const { log } of logs) log.close()
-      lock.release()
+      // The lock goes whatever closing the half-opened partitions meets: a failed open must
+      // report its own error and leave the directory openable (an error from a close here once
+      // replaced the CORRUPT_RECORD and kept the lock; H7 SEED=1863601842 input 1562).
+      try {
+        for (const { logs } of partitions.values()) {
+          for (const { log } of logs) {
+            try {
+              log.close()
+            } catch {
+              // The open's error is the one to report.
+            }
+          }
+        }
+      } finally {
+        lock.release()
+      }
       throw ioFailure(err, `Opening the log in ${dir}`) ?? err
     }
   }

@@ -18,9 +18,11 @@
  * Offsets must be contiguous because seglog has no log compaction: every offset of a segment is in
  * exactly one batch, so a batch that does not continue the previous one has a damaged base offset
  * (outside the CRC) or the previous one a damaged lastOffsetDelta (read here before any CRC
- * check). When compaction arrives, compacted topics must relax this to "increasing". The first
- * batch a scanner returns is checked against nothing before it: callers that start mid-segment
- * check it against the batch after it (Segment.read).
+ * check). When compaction arrives, compacted topics must relax this to "increasing". A scan from
+ * a segment's start checks its first batch against the segment's base offset (`firstBaseOffset`;
+ * a damaged first base offset otherwise relabels that batch's records — found by the on-disk
+ * fuzzer, SEED=2485775825 input 1225); callers that start mid-segment check the first batch
+ * against the batch after it (Segment.read).
  * Whether a stop before the end is damage or just a torn tail is the caller's decision (recovery
  * truncates there; a read within the logical size treats it as CORRUPT_RECORD).
  *
@@ -91,6 +93,12 @@ export interface BatchScanRange {
   firstReadBytes?: number
   /** A mapping of the file's first `mapped.length` bytes to read from instead of pread (see the header). */
   mapped?: Buffer | null
+  /**
+   * The base offset the first batch must have: the segment's, when the scan starts at position 0
+   * (a segment's first batch starts at its base offset, as nothing is compacted). Unchecked when
+   * absent.
+   */
+  firstBaseOffset?: number
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -116,8 +124,10 @@ export class BatchScanner {
   private bufStart = 0
   private bufLength = 0
   private current: BatchPosition | null = null
-  /** Last offset of the previous batch returned (valid once batchesReturned > 0). */
+  /** Last offset of the previous batch returned (or the segment's base − 1, see firstBaseOffset). */
   private lastOffset = -1
+  /** Whether the first batch is checked against BatchScanRange.firstBaseOffset. */
+  private readonly firstChecked: boolean
 
   constructor(range: BatchScanRange) {
     this.fs = range.fs
@@ -131,6 +141,8 @@ export class BatchScanner {
     this.view = this.mapped ?? EMPTY
     this.verifyCrc = range.verifyCrc ?? false
     this.nextReadBytes = Math.min(this.bufCapacity, range.firstReadBytes ?? this.bufCapacity)
+    this.lastOffset = range.firstBaseOffset === undefined ? -1 : range.firstBaseOffset - 1
+    this.firstChecked = range.firstBaseOffset !== undefined
   }
 
   /** The next batch, or null with `stop` set. */
@@ -154,16 +166,22 @@ export class BatchScanner {
     if (!Number.isSafeInteger(baseOffset) || baseOffset < 0 || lastOffsetDelta < 0) {
       return this.halt('corrupt', position, `base offset ${baseOffset} / lastOffsetDelta ${lastOffsetDelta} out of range`)
     }
-    if (this.batchesReturned > 0 && baseOffset !== this.lastOffset + 1) {
+    if ((this.batchesReturned > 0 || this.firstChecked) && baseOffset !== this.lastOffset + 1) {
       this.outOfSequence = true
-      return this.halt('corrupt', position, `base offset ${baseOffset} does not follow the previous batch's last offset ${this.lastOffset}`)
+      const expected = this.batchesReturned > 0 ? `the previous batch's last offset ${this.lastOffset}` : `the segment's base offset ${this.lastOffset + 1}`
+      return this.halt('corrupt', position, `base offset ${baseOffset} does not follow ${expected}`)
     }
+    // Inside the CRC, but read here before any CRC check: a damaged one must not become the
+    // segment's max timestamp (an int64 outside the safe range failed the time index write at
+    // close; found by the on-disk fuzzer, SEED=1863601842 input 1562).
+    const maxTimestamp = readInt64(this.view, at + MAX_TIMESTAMP_POS)
+    if (!Number.isSafeInteger(maxTimestamp) || maxTimestamp < -1) return this.halt('corrupt', position, `max timestamp ${maxTimestamp} out of range`)
     const batch: BatchPosition = {
       baseOffset,
       lastOffset: baseOffset + lastOffsetDelta,
       position,
       sizeBytes,
-      maxTimestamp: readInt64(this.view, at + MAX_TIMESTAMP_POS),
+      maxTimestamp,
     }
     this.current = batch
     if (this.verifyCrc) {

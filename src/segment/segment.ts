@@ -768,7 +768,7 @@ export class Segment implements ReleasableSegment {
    */
   validate(upToOffset = Number.MAX_SAFE_INTEGER): SegmentDamage | null {
     const fd = this.logFdForIo()
-    return findDamage(this.scanner(0, this.fs.size(fd), true), this.baseOffset, upToOffset)
+    return findDamage(this.scanner(0, this.fs.size(fd), true, null, fd, true), this.baseOffset, upToOffset)
   }
 
   /**
@@ -1036,7 +1036,7 @@ export class Segment implements ReleasableSegment {
     onBatch?: ((batch: BatchPosition, bytes: Buffer) => void) | undefined
     verifyCrc: boolean
   }): RebuildResult {
-    const rebuilt = rebuildIndexes(this.scanner(0, this.fileSizeBytes, options.verifyCrc), {
+    const rebuilt = rebuildIndexes(this.scanner(0, this.fileSizeBytes, options.verifyCrc, null, this.logFdForIo(), true), {
       baseOffset: this.baseOffset,
       indexIntervalBytes: this.config.indexIntervalBytes,
       offsetIndex: this.offsetIndex,
@@ -1073,7 +1073,19 @@ export class Segment implements ReleasableSegment {
    * (they never interleave, and no other segment is used meanwhile, so the descriptor stays open);
    * `batches()` makes its own.
    */
-  private scanner(fromPosition: number, endPosition: number, verifyCrc = false, mapped: Buffer | null = null, fd = this.logFdForIo()): BatchScanner {
+  /**
+   * `fromSegmentStart`: the scan covers the segment from its first byte and checks that the first
+   * batch starts at the segment's base offset (recovery, index rebuilds and their damage check:
+   * the scans that decide where a segment's data ends).
+   */
+  private scanner(
+    fromPosition: number,
+    endPosition: number,
+    verifyCrc = false,
+    mapped: Buffer | null = null,
+    fd = this.logFdForIo(),
+    fromSegmentStart = false,
+  ): BatchScanner {
     const covered = mapped !== null && endPosition <= mapped.length
     if (!covered && this.scanBuffer === null) {
       this.scanBuffer = Buffer.allocUnsafe(SCAN_BUFFER_BYTES)
@@ -1089,6 +1101,7 @@ export class Segment implements ReleasableSegment {
       verifyCrc,
       firstReadBytes: verifyCrc ? SCAN_BUFFER_BYTES : this.lookupReadBytes,
       mapped,
+      firstBaseOffset: fromSegmentStart ? this.baseOffset : undefined,
     })
   }
 

@@ -332,6 +332,27 @@ describe('checkpointed offsets hold the log to what was durable', () => {
     expect(await readAll(log, 't')).toHaveLength(6)
   })
 
+  it('reports the open\'s own error and releases the lock when closing the half-opened partitions fails too', async () => {
+    // Property: a failed open leaves the directory openable and names its real cause (a close error
+    // once replaced the CORRUPT_RECORD and kept the lock: every later open was LOG_LOCKED; H7
+    // SEED=1863601842 input 1562).
+    log = await Log.open(dir)
+    await fill(log, 'a', 3)
+    await fill(log, 'b', 10)
+    await log.close()
+    const path = segmentPath('b', 0, 0)
+    const bytes = readFileSync(path)
+    bytes.fill(0, Math.floor(bytes.length / 2), Math.floor(bytes.length / 2) + 12)
+    writeFileSync(path, bytes)
+    class FailingCloseFileSystem extends NodeFileSystem {
+      override close(): void {
+        throw new Error('close failed')
+      }
+    }
+    await expect(Log.open(dir, { fileSystem: new FailingCloseFileSystem() })).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
+    await expect(Log.open(dir)).rejects.toMatchObject({ code: 'CORRUPT_RECORD' })
+  })
+
   it('keeps accepting retention: a first segment at the checkpointed log start opens cleanly', async () => {
     // Property: the check is not fooled by legitimate deletion (the log start moved first).
     log = await Log.open(dir)

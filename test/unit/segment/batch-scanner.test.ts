@@ -27,6 +27,22 @@ function drain(scanner: BatchScanner): number[] {
 }
 
 describe('BatchScanner', () => {
+  test('stops at a header whose max timestamp is not a safe int64 ≥ -1, and checks a first base offset when asked', () => {
+    // Property: header fields read before any CRC check never reach the segment's state out of
+    // range (H7 SEED=1863601842 input 1562: a max timestamp of 2^63 failed the time index write at
+    // close), and a scan from a segment's start holds its first batch to the segment's base.
+    const batches = [recordBatch(5, ['a']), recordBatch(6, ['b']), recordBatch(7, ['c'])]
+    const damaged = Buffer.concat(batches)
+    damaged.writeUInt32BE(0x80000000, batches[0]!.length + 35) // batch 6's max timestamp (bytes 35–42) → 2^63
+    const scanner = scannerOver(damaged)
+    expect(drain(scanner)).toEqual([5])
+    expect(scanner.stop).toMatchObject({ reason: 'corrupt', position: batches[0]!.length })
+    expect(drain(scannerOver(Buffer.concat(batches), { firstBaseOffset: 5 }))).toEqual([5, 6, 7])
+    const offBase = scannerOver(Buffer.concat(batches), { firstBaseOffset: 4 })
+    expect(drain(offBase)).toEqual([])
+    expect(offBase).toMatchObject({ outOfSequence: true, stop: { reason: 'corrupt', position: 0 } })
+  })
+
   test('walks batches larger than its buffer and small ones after them, from a small first read', () => {
     // Property: the scan buffer size and first read size never change what is found.
     const batches = [recordBatch(0, ['a']), recordBatch(1, ['x'.repeat(200_000)]), recordBatch(2, ['b']), recordBatch(3, ['c'])]

@@ -178,6 +178,21 @@ describe('Segment.open checks its indexes and rebuilds them from the log', () =>
     expect(() => recordsIn(segment.read(BASE, 1, { minOneMessage: true })!.bytes)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD' }))
   })
 
+  test('an index rebuild stops at a first batch that does not start at the segment\'s base offset', () => {
+    // Property: a damaged first base offset (outside the CRC) never relabels the batch's records:
+    // the rebuild's scan checks it against the segment's base (H7 SEED=2485775825 input 1225).
+    writeClosedSegment()
+    const logPath = join(dir.path, `0000000000000000${BASE}.log`)
+    const bytes = readFileSync(logPath)
+    bytes.writeUInt32BE(bytes.readUInt32BE(4) + 1, 4) // base offset BASE → BASE + 1
+    writeFileSync(logPath, bytes)
+    unlinkSync(timeIndexPath()) // forces the rebuild
+    const { segment, rebuilds } = reopen(true)
+    expect(segment.nextOffset).toBe(BASE) // first use: loads, finds the index missing, rebuilds
+    expect(segment.invalidTail).toMatchObject({ reason: 'corrupt', position: 0 })
+    expect(rebuilds).toHaveLength(1)
+  })
+
   test('trusts intact indexes without a rebuild and reads the same after reopening', () => {
     // Property: a clean close and reopen preserves offsets, sizes, indexes and lookups.
     writeClosedSegment()
