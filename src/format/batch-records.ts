@@ -6,20 +6,25 @@
  * that copied each of those into a second object spent a third of its time collecting them
  * (bench W5 profile).
  *
- * Validation is decodeBatch's (batch.ts `checkBatchAt`, record.ts `parseRecord`; records outside
- * the range are checked by `skipRecordBody`, which makes no views): the CRC-32C of the whole batch is checked before any of its records is
- * appended, and every record of the batch is parsed and checked, also those outside the requested
- * range, so a batch is either wholly valid or CORRUPT_RECORD. After a throw `out` may hold records
- * of the failed batch: the caller discards it.
+ * Validation: the CRC-32C of the whole batch is checked before any of its records is appended
+ * (checkBatchAt), and every record returned is parsed and checked as decodeBatch checks it
+ * (record.ts `readRecordHead`/`readRecordBody`, `checkOffsetDelta`). Records a read passes over are
+ * checked for framing only — each length fits the batch and the lengths end exactly at the batch
+ * end with the declared count — in a batch whose record i has offset delta i (all that seglog
+ * writes): with the CRC matching, their bytes are the writer's, and their fields are checked when
+ * a read returns them. A point read in a batch of 100 spent most of its time checking the 99 fields
+ * it did not return (bench W6 profile: 100k → 145k reads/s under load). In compacted batches every
+ * record is parsed, since offsets come from the deltas (`skipRecordBody` makes no views of those
+ * not returned). After a throw `out` may hold records of the failed batch: the caller discards it.
  *
  * Keys, values and header values are views into `buf`, not copies: on a file mapping they keep
  * the mapping alive for as long as they are referenced.
  *
  * Concurrency: none; synchronous, no state between calls.
  */
-import { PRODUCER_ID_POS, RECORDS_COUNT_POS, RECORDS_POS, readInt64 } from './batch-header.js'
+import { LAST_OFFSET_DELTA_POS, PRODUCER_ID_POS, RECORDS_COUNT_POS, RECORDS_POS, readInt64 } from './batch-header.js'
 import { checkBatchAt, checkRecordsEnd, recordContextAt } from './batch.js'
-import { checkRecordNumbers, newRecordFields, readRecordBody, readRecordHead, skipRecordBody } from './record.js'
+import { checkOffsetDelta, checkRecordNumbers, newRecordFields, readRecordBody, readRecordHead, skipRecordBody, skipRecordFrame } from './record.js'
 import { incrementSequence } from './sequence.js'
 import type { Cursor } from './varint.js'
 
@@ -54,19 +59,34 @@ export function appendBatchRecords(
   const context = recordContextAt(buf, pos)
   const producerId = readInt64(buf, pos + PRODUCER_ID_POS)
   const recordsCount = buf.readInt32BE(pos + RECORDS_COUNT_POS)
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_POS)
+  // Record i is at baseOffset + i (checkOffsetDelta), so records outside the range are passed over
+  // by their lengths alone (see the header).
+  const dense = lastOffsetDelta === recordsCount - 1
   const cursor: Cursor = { pos: pos + RECORDS_POS }
   const fields = newRecordFields()
   const { baseOffset, baseTimestamp, logAppendTime } = context
   let nextOffset = fromOffset
   let appending = out.length < maxRecords
+  let previousDelta = -1
   for (let i = 0; i < recordsCount; i++) {
+    if (dense) {
+      const offset = baseOffset + i
+      if (appending && offset >= toOffset) appending = false
+      if (!appending || offset < nextOffset) {
+        skipRecordFrame(buf, cursor, end)
+        continue
+      }
+    }
     readRecordHead(buf, cursor, end, fields)
+    checkOffsetDelta(fields.offsetDelta, i, previousDelta, lastOffsetDelta, recordsCount, fields.start)
+    previousDelta = fields.offsetDelta
     const offset = baseOffset + fields.offsetDelta
     const timestamp = logAppendTime ?? baseTimestamp + fields.timestampDelta
     checkRecordNumbers(offset, timestamp, fields.start)
     if (appending && offset >= toOffset) appending = false
     if (!appending || offset < nextOffset) {
-      // Checked like the others, but no views are made of a record that is not returned.
+      // A compacted batch's records are checked like the others, but no views are made of a record that is not returned.
       skipRecordBody(buf, cursor, fields)
       continue
     }

@@ -17,7 +17,8 @@
  * Decoding validates, in this order, and throws SeglogError('CORRUPT_RECORD') naming the position:
  * header fits the buffer, magic 2, batch size ≥ 61 and within the buffer, CRC (unless
  * `verifyCrc: false`), int64 fields within the safe integer range, lastOffsetDelta ≥ 0,
- * recordsCount ≥ 0 and plausible for the bytes present, every record (record.ts), and no bytes left
+ * recordsCount ≥ 0 and plausible for the bytes present, every record (record.ts) and its offset
+ * delta (record.ts checkOffsetDelta: record i has delta i unless records were compacted out), and no bytes left
  * over after the declared records (Kafka's "Incorrect declared batch size"). A compressed batch
  * (codec 1–4) is SeglogError('UNSUPPORTED_COMPRESSION_TYPE'); codec 5–7 is corrupt. Decoded
  * keys, values and header values are views into `buf`.
@@ -63,6 +64,7 @@ import { corruptRecord } from './corrupt-record.js'
 import {
   RECORD_BYTES_MIN,
   bytesFieldSize,
+  checkOffsetDelta,
   newRecordFields,
   headersSize,
   readRecord,
@@ -393,7 +395,11 @@ export function decodeBatch(buf: Buffer, pos = 0, options?: DecodeBatchOptions):
   const cursor: Cursor = { pos: pos + RECORDS_POS }
   const fields = newRecordFields()
   const records = new Array<DecodedRecord>(header.recordsCount)
-  for (let i = 0; i < header.recordsCount; i++) records[i] = readRecord(buf, cursor, end, context, fields)
+  for (let i = 0; i < header.recordsCount; i++) {
+    const start = cursor.pos
+    records[i] = readRecord(buf, cursor, end, context, fields)
+    checkOffsetDelta(fields.offsetDelta, i, i === 0 ? -1 : records[i - 1]!.offset - header.baseOffset, header.lastOffsetDelta, header.recordsCount, start)
+  }
   checkRecordsEnd(cursor.pos, end, pos, header.recordsCount)
 
   return {

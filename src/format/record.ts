@@ -217,6 +217,15 @@ export function writeRecordPrefix(buf: Buffer, pos: number, bodyBytes: number, t
   return writeVarint(buf, pos, offsetDelta)
 }
 
+/** Moves past the record at `cursor.pos` by its length alone, checking only that it fits before `batchEnd`. */
+export function skipRecordFrame(buf: Buffer, cursor: Cursor, batchEnd: number): void {
+  const start = cursor.pos
+  const bodyBytes = readVarintAt(buf, cursor, batchEnd)
+  const bodyStart = cursor.pos
+  if (bodyBytes < 1 || bodyBytes > batchEnd - bodyStart) throw badRecordLength(start, bodyBytes, batchEnd - bodyStart)
+  cursor.pos = bodyStart + bodyBytes
+}
+
 /** Moves past a length-prefixed byte field after readBytesField's checks; false for length −1 (null). */
 function skipBytesField(buf: Buffer, cursor: Cursor, end: number, what: string): boolean {
   const start = cursor.pos
@@ -359,6 +368,19 @@ function readHeaders(buf: Buffer, cursor: Cursor, end: number, count: number): [
     headers[i] = [headerKey.toString('utf8'), readBytesField(buf, cursor, end, 'header value')]
   }
   return headers
+}
+
+/**
+ * Throws CORRUPT_RECORD unless record `index` may have offset delta `delta`. In a batch whose
+ * lastOffsetDelta is recordsCount − 1 (every batch seglog writes, and any batch nothing was
+ * compacted out of) record i has delta i, which lets a point read pass over the records before the
+ * one it wants by their lengths alone (batch-records.ts). In other batches (Kafka's compaction drops
+ * records but keeps the batch's offset range) deltas strictly increase within [0, lastOffsetDelta].
+ * Anything else would hand out an offset outside the batch's range, or the same offset twice.
+ */
+export function checkOffsetDelta(delta: number, index: number, previousDelta: number, lastOffsetDelta: number, recordsCount: number, position: number): void {
+  const ok = lastOffsetDelta === recordsCount - 1 ? delta === index : delta > previousDelta && delta <= lastOffsetDelta
+  if (!ok) throw corruptRecord(position, `record ${index} has offset delta ${delta} in a batch of ${recordsCount} records with last offset delta ${lastOffsetDelta}`)
 }
 
 /** Throws CORRUPT_RECORD unless a record's absolute offset and timestamp are safe integers. */

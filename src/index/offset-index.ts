@@ -134,6 +134,18 @@ export class OffsetIndex extends SparseIndex {
   }
 
   /**
+   * The floor entry of `offset` (as `lookup`) and the entry after it, or null when either is
+   * missing. Both keys are batch ends, so when the batch at `nextPosition` begins right after
+   * `floorOffset` and ends at `nextOffset`, it is the batch holding any offset in
+   * (floorOffset, nextOffset]: Segment.read lands on it without a header scan.
+   */
+  bracket(offset: number): { floorOffset: number; nextOffset: number; nextPosition: number } | null {
+    const slot = largestLowerBoundSlot(this.entries, WARM_ENTRIES, offset - this.baseOffset, this.relativeKey)
+    if (slot < 0 || slot + 1 >= this.entries) return null
+    return { floorOffset: this.offsetAt(slot), nextOffset: this.offsetAt(slot + 1), nextPosition: this.positionAt(slot + 1) }
+  }
+
+  /**
    * The first entry whose position is ≥ `startPosition + fetchSizeBytes`, or null: an upper bound
    * on the offsets a fetch of that many bytes from `startPosition` can return (Kafka uses it to
    * bound the aborted-transaction lookup of a read_committed fetch).

@@ -76,6 +76,7 @@ import { TransactionIndex, type AbortedTxn, type TxnIndexSearchResult } from '..
 import { RELATIVE_OFFSET_MAX, SCAN_BUFFER_BYTES, SEGMENT_BYTES_MAX } from '../limits.js'
 import { BatchScanner, type BatchPosition, type ScanStop } from './batch-scanner.js'
 import { segmentFilePath, type SegmentFileKind, type TransientSuffix } from './file-names.js'
+import { batchFromIndex } from './index-jump.js'
 import { LogView } from './log-view.js'
 import { openFile, type ReleasableSegment, type SegmentCache } from './segment-cache.js'
 import { findDamage, rebuildIndexes, type RebuildResult, type SegmentDamage } from './segment-rebuild.js'
@@ -566,20 +567,26 @@ export class Segment implements ReleasableSegment {
     const fd = this.logFdForIo()
     const logicalEnd = this.logicalSizeBytes
     const mapped = this.logView.prefix(fd, logicalEnd)
+    const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
+    const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER
+    const rangeEndFrom = (start: BatchPosition): number =>
+      Math.min(maxPosition, start.position + (options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes))
+    if (mapped !== null) {
+      // From the mapping, a read may land on its batch through the index (index-jump.ts), which
+      // checked the batch's base offset against the index entry of the batch before it.
+      const direct = batchFromIndex(this.offsetIndex, mapped, logicalEnd, offset)
+      if (direct !== null && rangeEndFrom(direct) <= mapped.length) return this.readMapped(offset, direct, rangeEndFrom(direct), maxOffset, mapped, fd, true)
+    }
     const { scanner, start } = this.seekChecked(offset, 0, mapped, fd)
     if (start === null) return null
     // From the second batch on, the scan checked each one's base offset against the one before.
     const startChecked = scanner.batchesReturned > 1
-    const maxPosition = Math.min(options.maxPosition ?? logicalEnd, logicalEnd)
-    const limit = options.minOneMessage === true ? Math.max(maxBytes, start.sizeBytes) : maxBytes
-    const rangeEnd = Math.min(maxPosition, start.position + limit)
-    const maxOffset = options.maxOffset ?? Number.MAX_SAFE_INTEGER
+    const rangeEnd = rangeEndFrom(start)
+    if (mapped !== null && rangeEnd <= mapped.length) return this.readMapped(offset, start, rangeEnd, maxOffset, mapped, fd, startChecked)
     const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY }
     if (rangeEnd <= start.position) return result
     let end: number
-    if (mapped !== null && rangeEnd <= mapped.length) {
-      end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset, this.logPath)
-    } else if (options.maxOffset !== undefined) {
+    if (options.maxOffset !== undefined) {
       // Copying: learn where the wanted batches end from their headers, then copy only those.
       end = scanWholeBatchesEnd(scanner, start, rangeEnd, maxOffset)
       if (scanner.outOfSequence) throw this.corruptWithin(scanner.stop!)
@@ -593,6 +600,16 @@ export class Segment implements ReleasableSegment {
     }
     if (!startChecked && end === start.position + start.sizeBytes) this.checkFollowed(start, mapped, fd)
     if (end > start.position) result.bytes = this.logView.bytes(fd, this.logPath, mapped, start.position, end - start.position)
+    return result
+  }
+
+  /** Segment.read from the mapping: the whole batches from `start` that end by `rangeEnd`, none after the one holding `maxOffset`, as a view. */
+  private readMapped(offset: number, start: BatchPosition, rangeEnd: number, maxOffset: number, mapped: Buffer, fd: number, startChecked: boolean): SegmentRead {
+    const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY }
+    if (rangeEnd <= start.position) return result
+    const end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset, this.logPath)
+    if (!startChecked && end === start.position + start.sizeBytes) this.checkFollowed(start, mapped, fd)
+    if (end > start.position) result.bytes = mapped.subarray(start.position, end)
     return result
   }
 

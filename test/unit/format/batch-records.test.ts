@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ATTRIBUTES_POS, BATCH_LENGTH_POS, CRC_POS, computeBatchCrc, setBaseOffset } from '../../../src/format/batch-header.js'
+import { ATTRIBUTES_POS, BATCH_LENGTH_POS, CRC_POS, RECORDS_POS, computeBatchCrc, setBaseOffset } from '../../../src/format/batch-header.js'
 import { decodeBatch, encodeBatch } from '../../../src/format/batch.js'
 import { appendBatchRecords, type LogRecord } from '../../../src/format/batch-records.js'
 
@@ -96,9 +96,11 @@ describe('appendBatchRecords', () => {
     expect(() => appendBatchRecords(reseal(compressed), 0, [], 0, 100, 0)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMPRESSION_TYPE' }))
   })
 
-  it('checks the bodies of records it passes over as strictly as those it returns', () => {
-    // Property: records outside the range are checked without views (skipRecordBody), yet a null
-    // header key or a value running past its record is CORRUPT_RECORD wherever the record lies.
+  it('checks the framing of records it passes over and every field of those it returns', () => {
+    // Property: in a batch whose record i has offset delta i, a record outside the range is passed
+    // over by its length (the CRC vouches for its bytes), so a bad field there does not fail a read
+    // that does not return it, and does fail the read that does; a length running past the batch
+    // fails every read.
     const batch = encodeBatch([{ value: 'a' }, { value: 'b' }, { value: 'ccc', headers: { hk: 'hv' } }], {})
     const nullHeaderKey = Buffer.from(batch)
     nullHeaderKey[nullHeaderKey.indexOf('hk') - 1] = 0x01 // zig-zag varint −1: a null header key
@@ -106,9 +108,35 @@ describe('appendBatchRecords', () => {
     longValue[longValue.indexOf('ccc') - 1] = 0x0a // value length 5 where 3 bytes and a header follow
     for (const [bad, message] of [[nullHeaderKey, /header key is null/], [longValue, /./]] as const) {
       reseal(bad)
-      for (const [from, to, max] of [[0, 100, 1], [0, 1, 100], [0, 100, 100]] as const) {
+      const out: LogRecord[] = []
+      expect(appendBatchRecords(bad, 0, out, 0, 100, 1)).toBe(1)
+      expect(out.map((r) => r.value?.toString())).toEqual(['a'])
+      expect(appendBatchRecords(bad, 0, [], 0, 2, 100)).toBe(2)
+      for (const [from, to, max] of [[2, 100, 1], [0, 100, 100]] as const) {
         expect(() => appendBatchRecords(bad, 0, [], from, to, max)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(message) }))
       }
     }
+    const longRecord = Buffer.from(batch)
+    longRecord[RECORDS_POS] = 0x7e // record 0's length 63: past the batch's end
+    reseal(longRecord)
+    for (const [from, to, max] of [[0, 100, 1], [1, 100, 1], [2, 100, 1], [0, 100, 100]] as const) {
+      expect(() => appendBatchRecords(longRecord, 0, [], from, to, max)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/record length/) }))
+    }
+  })
+
+  it('refuses a returned record whose offset delta is not its place in the batch', () => {
+    // Property: record i of a batch of deltas 0..n-1 must say delta i; otherwise a point read that
+    // passed over the records before it by length would return the wrong offset.
+    const batch = encodeBatch([{ value: 'aaaa' }, { value: 'bbbb' }, { value: 'cccc' }], { baseOffset: 10 })
+    const swapped = Buffer.from(batch)
+    const second = swapped.indexOf('bbbb') - 3 // …, offsetDelta, key length (null), value length, value
+    expect(swapped[second]).toBe(2) // zig-zag 1
+    swapped[second] = 4 // delta 2
+    reseal(swapped)
+    expect(() => appendBatchRecords(swapped, 0, [], 11, 100, 1)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/record 1 has offset delta 2/) }))
+    expect(() => decodeBatch(swapped)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/record 1 has offset delta 2/) }))
+    const out: LogRecord[] = []
+    expect(appendBatchRecords(swapped, 0, out, 12, 100, 1)).toBe(13)
+    expect(out[0]!.offset).toBe(12)
   })
 })
