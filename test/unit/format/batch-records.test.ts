@@ -87,20 +87,28 @@ describe('appendBatchRecords', () => {
     expect(appendBatchRecords(batch, 0, out, 0, 100, 100, false)).toBe(3)
   })
 
-  it('validates the records it does not return', () => {
-    // Property: a batch is wholly valid or CORRUPT_RECORD, whatever slice of it was asked for.
+  it('checks the whole batch before any record, and the records end at the batch end once it reaches them', () => {
+    // Property: the CRC, codec and header are checked whatever slice is asked for; bytes left over
+    // after the declared records fail a read that reaches the batch's last record, while a read
+    // that stops earlier does not walk the records after the ones it returns.
     const trailing = reseal(Buffer.concat([batchOf(3, 0), Buffer.from([0])]))
-    expect(() => appendBatchRecords(trailing, 0, [], 0, 100, 1)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/1 bytes remain/) }))
+    for (const [from, max] of [[0, 100], [2, 1]] as const) {
+      expect(() => appendBatchRecords(trailing, 0, [], from, 100, max)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/1 bytes remain/) }))
+    }
+    expect(appendBatchRecords(trailing, 0, [], 0, 100, 1)).toBe(1)
+    const damaged = batchOf(3, 0)
+    damaged[damaged.length - 1] ^= 1
+    expect(() => appendBatchRecords(damaged, 0, [], 0, 100, 1)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/CRC/) }))
     const compressed = batchOf(1, 0)
     compressed.writeInt16BE(compressed.readInt16BE(ATTRIBUTES_POS) | 1, ATTRIBUTES_POS)
     expect(() => appendBatchRecords(reseal(compressed), 0, [], 0, 100, 0)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMPRESSION_TYPE' }))
   })
 
   it('checks the framing of records it passes over and every field of those it returns', () => {
-    // Property: in a batch whose record i has offset delta i, a record outside the range is passed
-    // over by its length (the CRC vouches for its bytes), so a bad field there does not fail a read
-    // that does not return it, and does fail the read that does; a length running past the batch
-    // fails every read.
+    // Property: in a batch whose record i has offset delta i, a record before the range is passed
+    // over by its length and one after it is not walked (the CRC vouches for their bytes), so a
+    // bad field there does not fail a read that does not return it, and does fail the read that
+    // does; a length running past the batch fails every read that reaches it.
     const batch = encodeBatch([{ value: 'a' }, { value: 'b' }, { value: 'ccc', headers: { hk: 'hv' } }], {})
     const nullHeaderKey = Buffer.from(batch)
     nullHeaderKey[nullHeaderKey.indexOf('hk') - 1] = 0x01 // zig-zag varint −1: a null header key
@@ -120,7 +128,7 @@ describe('appendBatchRecords', () => {
     longRecord[RECORDS_POS] = 0x7e // record 0's length 63: past the batch's end
     reseal(longRecord)
     for (const [from, to, max] of [[0, 100, 1], [1, 100, 1], [2, 100, 1], [0, 100, 100]] as const) {
-      expect(() => appendBatchRecords(longRecord, 0, [], from, to, max)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/record length/) }))
+      expect(() => appendBatchRecords(longRecord, 0, [], from, to, max), `${from} ${to} ${max}`).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringMatching(/record length/) }))
     }
   })
 
