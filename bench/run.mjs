@@ -19,13 +19,13 @@
  * write under one per-run directory ($SEGLOG_BENCH_DIR) that the runner removes at the end, so
  * even a killed child leaves no data behind. Exit status 1 if any workload failed.
  */
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { WORKLOAD_IDS as WORKLOADS } from './lib/catalog.mjs'
+import { killRunningChild, runChild } from './lib/child-run.mjs'
 import { chooseBenchRoot, describeMachine, machineInfo } from './lib/machine.mjs'
 import { newRunId, readResults, RESULTS_DIR, resultsPathFor } from './lib/results.mjs'
 import { DIST_INDEX_PATH } from './lib/seglog.mjs'
@@ -64,45 +64,13 @@ async function buildWarning() {
   return null
 }
 
-let running = null // the child being run: { child, id }
-
-function killGroup(child) {
-  try {
-    process.kill(-child.pid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
-}
-
 /** Runs one workload; resolves `{ ok, seconds, reason, stdout }`. */
-function runChild(id, { quick, resultsPath, runId, benchDir }) {
+async function runWorkloadChild(id, { quick, resultsPath, runId, benchDir }) {
   const script = join(workloadsDir, `${id.toLowerCase()}.mjs`)
   const args = [script, '--results', resultsPath, '--run', runId, ...(quick ? ['--quick'] : [])]
   const timeoutMs = quick ? WORKLOAD_TIMEOUT_MS / 4 : WORKLOAD_TIMEOUT_MS
-  const start = process.hrtime.bigint()
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, SEGLOG_BENCH_DIR: benchDir },
-      detached: true, // its own process group, so a timeout kills W8's grandchildren too
-    })
-    running = { child, id }
-    let stdout = ''
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (text) => (stdout += text))
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      killGroup(child)
-    }, timeoutMs)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      running = null
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9
-      const reason = timedOut ? `timed out after ${timeoutMs / 1000} s` : code === 0 ? null : signal ? `killed by ${signal}` : `exit status ${code}`
-      resolve({ ok: reason === null, seconds, reason, stdout })
-    })
-  })
+  const result = await runChild(args, { timeoutMs, env: { ...process.env, SEGLOG_BENCH_DIR: benchDir }, captureStdout: true })
+  return { ok: result.reason === null, ...result }
 }
 
 const options = parseOptions()
@@ -116,7 +84,7 @@ const benchDir = makeTempDir(benchRoot.path, 'run')
 // the run directory and re-raises the signal, which (no listener left) ends the runner.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.prependOnceListener(signal, () => {
-    if (running) killGroup(running.child)
+    killRunningChild()
   })
 }
 
@@ -129,7 +97,7 @@ const failures = []
 const runStart = process.hrtime.bigint()
 try {
   for (const id of options.workloads) {
-    const result = await runChild(id, { quick: options.quick, resultsPath: partialPath, runId, benchDir })
+    const result = await runWorkloadChild(id, { quick: options.quick, resultsPath: partialPath, runId, benchDir })
     const cases = existsSync(partialPath) ? readResults(partialPath).filter((c) => c.workload === id).length : 0
     console.log(`${id.padEnd(3)} ${result.seconds.toFixed(1).padStart(6)} s  ${cases} case${cases === 1 ? '' : 's'}${result.ok ? '' : `  FAILED: ${result.reason}`}`)
     if (!result.ok) {

@@ -21,11 +21,12 @@
  * peer case, measure.mjs describes the fields; `<run>.ndjson.tmp` while running), which
  * bench/report.mjs merges into the newest seglog results as `peers` of each case.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { killRunningChild, runChild } from '../lib/child-run.mjs'
 import { chooseBenchRoot, describeMachine, machineInfo } from '../lib/machine.mjs'
 import { newRunId, RESULTS_DIR } from '../lib/results.mjs'
 import { makeTempDir, removeTempDir } from '../lib/temp-dir.mjs'
@@ -63,36 +64,10 @@ function installPeers() {
   if (result.status !== 0) console.log(`npm install --prefix bench/peers failed (${result.error?.message ?? `exit status ${result.status}`}); peers that did not install are skipped`)
 }
 
-let running = null
-
-function killGroup(child) {
-  try {
-    process.kill(-child.pid, 'SIGKILL')
-  } catch {
-    // Already gone.
-  }
-}
-
 function runPeer(name, { quick, resultsPath, runId, benchDir }) {
   const args = [measureScript, '--peer', name, '--results', resultsPath, '--run', runId, ...(quick ? ['--quick'] : [])]
   const timeoutMs = quick ? PEER_TIMEOUT_MS / 4 : PEER_TIMEOUT_MS
-  const start = process.hrtime.bigint()
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, SEGLOG_BENCH_DIR: benchDir }, detached: true })
-    running = child
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      killGroup(child)
-    }, timeoutMs)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      running = null
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9
-      const reason = timedOut ? `timed out after ${timeoutMs / 1000} s` : code === 0 ? null : signal ? `killed by ${signal}` : `exit status ${code}`
-      resolve({ seconds, reason })
-    })
-  })
+  return runChild(args, { timeoutMs, env: { ...process.env, SEGLOG_BENCH_DIR: benchDir } })
 }
 
 function readLines(path) {
@@ -123,7 +98,7 @@ const benchRoot = chooseBenchRoot()
 const benchDir = makeTempDir(benchRoot.path, 'peers')
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.prependOnceListener(signal, () => {
-    if (running) killGroup(running)
+    killRunningChild()
   })
 }
 
