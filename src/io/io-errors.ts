@@ -7,6 +7,7 @@
 import { SeglogError } from '../errors.js'
 
 const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT'])
+const FAIL_STOP_NOTE = 'the log stopped accepting writes (reopen it)'
 
 /** A Node system error (`code` like 'EIO'), as opposed to a SeglogError or an argument error. */
 export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
@@ -19,5 +20,16 @@ export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
 export function ioFailure(err: unknown, what: string): SeglogError | null {
   if (!isSystemError(err)) return null
   if (DISK_FULL_CODES.has(err.code!)) return new SeglogError('DISK_FULL', `${what}: ${err.message}`, { cause: err })
-  return new SeglogError('STORAGE_ERROR', `${what}: ${err.message}; the log stopped accepting writes (reopen it)`, { cause: err })
+  return new SeglogError('STORAGE_ERROR', `${what}: ${err.message}; ${FAIL_STOP_NOTE}`, { cause: err })
+}
+
+/**
+ * The error a partition fails with when `what` (a write, an fdatasync, a roll) failed in a way
+ * that leaves its files in doubt, whatever `err` was (a DISK_FULL during a roll included): always
+ * STORAGE_ERROR, the failure itself as `cause`, or `err` when it already is one.
+ */
+export function failStopError(err: unknown, what: string): SeglogError {
+  if (err instanceof SeglogError && err.code === 'STORAGE_ERROR') return err
+  const detail = err instanceof Error ? err.message : String(err)
+  return new SeglogError('STORAGE_ERROR', `${what}: ${detail}; ${FAIL_STOP_NOTE}`, { cause: err })
 }

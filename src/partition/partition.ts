@@ -36,6 +36,7 @@ import {
   READ_MAX_BYTES_DEFAULT,
   STREAM_FETCH_BYTES,
 } from '../limits.js'
+import { failStopError } from '../io/io-errors.js'
 import { observe, type LogMetrics } from '../metrics.js'
 import type { TopicConfig } from '../options.js'
 import type { NativeBinding } from '../native/binding.js'
@@ -128,12 +129,6 @@ const RELEASED = Buffer.alloc(0)
 
 const APPEND_OPTION_KEYS = new Set(['acks', 'compression', 'producerId', 'producerEpoch', 'baseSequence', 'transactional'])
 const READ_OPTION_KEYS = new Set(['offset', 'maxBytes', 'maxRecords', 'isolation', 'minBytes', 'maxWaitMs', 'signal'])
-
-export function storageError(err: unknown, what: string): SeglogError {
-  if (err instanceof SeglogError && err.code === 'STORAGE_ERROR') return err
-  const detail = err instanceof Error ? err.message : String(err)
-  return new SeglogError('STORAGE_ERROR', `${what}: ${detail}; the log stopped accepting writes (reopen it)`, { cause: err })
-}
 
 function unknownPartition(partition: Partition): SeglogError {
   return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${partition.topic}-${partition.partition} was deleted with its topic`)
@@ -390,7 +385,7 @@ export class Partition {
           this.ctx.emitRoll(this, segment.baseOffset)
           if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.topic, partition: this.partition, baseOffset: segment.baseOffset })
         } catch (err) {
-          this.ctx.fail(storageError(err, `Rolling ${this.topic}-${this.partition}`))
+          this.ctx.fail(failStopError(err, `Rolling ${this.topic}-${this.partition}`))
           i--
           continue
         }
@@ -442,7 +437,7 @@ export class Partition {
         settleUnwritten(run, err)
         return
       }
-      const failure = storageError(err, `Writing to ${this.topic}-${this.partition}`)
+      const failure = failStopError(err, `Writing to ${this.topic}-${this.partition}`)
       this.ctx.fail(failure)
       settleUnwritten(run, failure)
       return
@@ -497,7 +492,7 @@ export class Partition {
     const flush = this.log.captureFlush()
     this.ctx.metrics.fsyncs++
     return flush().catch((err: unknown) => {
-      const failure = storageError(err, `fdatasync of ${this.topic}-${this.partition}`)
+      const failure = failStopError(err, `fdatasync of ${this.topic}-${this.partition}`)
       this.ctx.fail(failure)
       throw failure
     })
