@@ -558,7 +558,8 @@ export class Partition {
       this.checkOffsetInRange(o.offset)
       const bound = this.readBound()
       const collected = collectRecords(this.log, o.offset, bound, o.maxBytes, o.maxRecords)
-      const remainingMs = deadline - performance.now()
+      // No clock read for a read that does not wait (performance.now() was ~5% of a point read).
+      const remainingMs = deadline === 0 ? 0 : deadline - performance.now()
       if (collected.bytes >= o.minBytes || remainingMs <= 0) {
         const metrics = this.ctx.metrics
         metrics.recordsRead += collected.records.length

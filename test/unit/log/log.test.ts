@@ -398,6 +398,32 @@ describe('checkpointed offsets hold the log to what was durable', () => {
   })
 })
 
+describe('recovery-point checkpoint writes', () => {
+  it('rewrites the checkpoint only when a recovery point moved', async () => {
+    // Property: a roll that synced nothing ('os' mode) leaves the file alone, while one after a
+    // flush moved the recovery point rewrites it (each rewrite is a new file: tmp, fsync, rename;
+    // its change time tells them apart where an inode number may be reused).
+    log = await Log.open(dir)
+    const p = await fill(log, 'os', 0, { durability: 'os', segmentBytes: 1024 })
+    const file = join(dir, 'recovery-point-offset-checkpoint')
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
+    const version = () => `${statSync(file, { bigint: true }).ino}:${statSync(file, { bigint: true }).ctimeNs}`
+    const created = version()
+    for (let i = 0; i < 40; i++) await p.append([{ value: 'x'.repeat(100) }])
+    await settle()
+    expect(log.metrics().segmentsRolled).toBeGreaterThan(2)
+    expect(version()).toBe(created)
+    await p.flush()
+    for (let i = 0; i < 20; i++) await p.append([{ value: 'x'.repeat(100) }])
+    await settle()
+    const afterFlush = version()
+    expect(afterFlush).not.toBe(created)
+    await log.close()
+    log = await Log.open(dir)
+    expect(log.describeTopic('os').partitions[0]).toMatchObject({ logEndOffset: 60 })
+  })
+})
+
 describe('verify', () => {
   it('finds a flipped bit in a sealed segment that open does not rescan, and changes nothing', async () => {
     // Property: damage in sealed segments is reported by verify() (and never returned by reads).
