@@ -60,6 +60,11 @@ export interface ReliabilityReportLine {
 /** Prints `summary` and appends `line` to the report file if one is set. */
 export function reportReliability(summary: string, line: ReliabilityReportLine): void {
   console.log(summary)
+  appendReliabilityLine(line)
+}
+
+/** Appends `line` to the report file (env SEGLOG_RELIABILITY_REPORT) if one is set; every harness's JSON line goes through here. */
+export function appendReliabilityLine(line: ReliabilityReportLine): void {
   const file = process.env[REPORT_ENV]
   if (file !== undefined && file !== '') appendFileSync(file, `${JSON.stringify(line)}\n`)
 }

@@ -58,7 +58,7 @@ describe('H4 SimFS crash loop', () => {
       console.log(`H4 simfs: seed ${SEED}, ${CRASHES} crashes (replay: ${replayCommand})`)
       const result = await runSimfsHarness({ crashes: CRASHES, seed: SEED })
       console.log(summaryLine(result))
-      appendReportLine(result, process.env.SEGLOG_RELIABILITY_REPORT)
+      appendReportLine(result)
       if (result.violations.length > 0) {
         const first = result.violations[0]!
         const replay = `SEED=${SEED} SEGLOG_ITERS=${first.boot + 1} npx vitest run test/reliability/h4-simfs.test.ts`

@@ -8,7 +8,7 @@
  *
  * Shared by H6 (test/reliability/h6-*.test.ts) and H7 (h7-fuzz.test.ts).
  */
-import { appendFileSync } from 'node:fs'
+import { reportReliability } from '../../helpers/reliability-report.js'
 
 export interface HarnessReport {
   /** 'H6 model', 'H7 fuzz', … */
@@ -30,10 +30,7 @@ export interface HarnessReport {
 
 export function writeHarnessReport(report: HarnessReport): void {
   const detail = report.detail === undefined ? '' : `, ${report.detail}`
-  console.log(`${report.harness}: ${report.count} ${report.countName}, seed ${report.seed}, violations ${report.violations}${detail}`)
-  const file = process.env.SEGLOG_RELIABILITY_REPORT
-  if (file === undefined || file === '') return
-  const line = {
+  reportReliability(`${report.harness}: ${report.count} ${report.countName}, seed ${report.seed}, violations ${report.violations}${detail}`, {
     harness: report.harness,
     [report.countName]: report.count,
     faultKinds: report.faultKinds,
@@ -41,8 +38,7 @@ export function writeHarnessReport(report: HarnessReport): void {
     violations: report.violations,
     ...(report.counters === undefined ? {} : { counters: report.counters }),
     ...(report.plantedBugsCaught === undefined ? {} : { plantedBugsCaught: report.plantedBugsCaught }),
-  }
-  appendFileSync(file, JSON.stringify(line) + '\n')
+  })
 }
 
 /**

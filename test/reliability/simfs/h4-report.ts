@@ -7,7 +7,7 @@
  * "fdatasync EIO", "fsync (dir) EIO") and
  * `damage` counts every choice the crash images made (crash-image.ts).
  */
-import { appendFileSync } from 'node:fs'
+import { appendReliabilityLine } from '../../helpers/reliability-report.js'
 import type { H4Result } from './harness.js'
 
 export const H4_HARNESS_NAME = 'H4 simfs'
@@ -34,10 +34,9 @@ export function summaryLine(result: H4Result): string {
   )
 }
 
-/** Appends the run's JSON line to `reportPath` (the SEGLOG_RELIABILITY_REPORT file), if given. */
-export function appendReportLine(result: H4Result, reportPath: string | undefined): void {
-  if (reportPath === undefined || reportPath === '') return
-  const line = {
+/** Appends the run's JSON line to the SEGLOG_RELIABILITY_REPORT file, if one is set. */
+export function appendReportLine(result: H4Result): void {
+  appendReliabilityLine({
     harness: H4_HARNESS_NAME,
     crashes: result.crashes,
     faultKinds: faultKinds(result),
@@ -49,6 +48,5 @@ export function appendReportLine(result: H4Result, reportPath: string | undefine
     acknowledgedBatches: result.acknowledgedBatches,
     crashPoints: result.crashPoints,
     damage: result.damage,
-  }
-  appendFileSync(reportPath, `${JSON.stringify(line)}\n`)
+  })
 }
