@@ -5,7 +5,7 @@
  * same sampler as `node --cpu-prof`), set-up untouched by it, and the top of the profile is
  * printed: functions by self time, then the inclusive time of the engine's layers on that path.
  *
- *   node bench/profile.mjs W6            # W2 | W3 | W3-sync | W5 | W5-stream | W6
+ *   node bench/profile.mjs W6            # W1 | W2 | W3 | W3-sync | W5 | W5-stream | W6
  *   node bench/profile.mjs W6 --top 40
  *
  * Each run prints the durability mode, record size and batch size with its throughput, and writes
@@ -40,18 +40,8 @@ const LAYERS = {
 
 /** Each case: what it runs (`conditions` printed beside the rate), its set-up and its measured part. */
 const CASES = {
-  W2: {
-    conditions: "durability 'os', record 1 KiB, batch 100, 200,000 records, acks 1, final flush",
-    layers: LAYERS.write,
-    async setup(Log, dir) {
-      return { ...(await openBenchTopic(Log, dir, { durability: 'os' })), pool: createPayloadPool(1024, 1) }
-    },
-    async measure({ log, partition, pool }) {
-      const seconds = await appendSequentially(partition, { pool, records: 200_000, batchRecords: 100, acks: 1 })
-      await log.close()
-      return `${((200_000 * 1024) / 1e6 / seconds).toFixed(0)} MB/s`
-    },
-  },
+  W1: appendCase(100, 1_000_000),
+  W2: appendCase(1024, 200_000),
   W3: durableCase({}),
   'W3-sync': durableCase({ syncOnEventLoop: true }),
   W5: replayCase(replayByRead),
@@ -72,6 +62,21 @@ const CASES = {
       return `${Math.round(POINT_READS / (Number(process.hrtime.bigint() - start) / 1e9)).toLocaleString('en')} reads/s`
     },
   },
+}
+
+/** W1 and W2: `records` appends of 100 records of `recordBytes`, one at a time, then a flush (as bench/lib/append-throughput.mjs). */
+function appendCase(recordBytes, records) {
+  return {
+    conditions: `durability 'os', record ${recordBytes} B, batch 100, ${records.toLocaleString('en')} records, acks 1, final flush`,
+    layers: LAYERS.write,
+    async setup(Log, dir) {
+      return { ...(await openBenchTopic(Log, dir, { durability: 'os' })), pool: createPayloadPool(recordBytes, 1) }
+    },
+    async measure({ partition, pool }) {
+      const seconds = await appendSequentially(partition, { pool, records, batchRecords: 100, acks: 1 })
+      return `${((records * recordBytes) / 1e6 / seconds).toFixed(0)} MB/s, ${Math.round(records / seconds).toLocaleString('en')} rec/s`
+    },
+  }
 }
 
 function durableCase(openOptions) {
@@ -132,7 +137,7 @@ await session.post('Profiler.start')
 const rate = await selected.measure(state)
 const { profile } = await session.post('Profiler.stop')
 session.disconnect()
-if (state.log && caseId !== 'W2') await state.log.close()
+await state.log?.close()
 
 mkdirSync(PROFILES_DIR, { recursive: true })
 const profilePath = join(PROFILES_DIR, `${caseId}-${new Date().toISOString().replace(/[:.]/g, '')}.cpuprofile`)
