@@ -34,7 +34,7 @@ const POINT_READS = 200_000
 
 /** Engine functions whose inclusive time says which layer a workload spends in. */
 const LAYERS = {
-  write: ['append', 'drain', 'writeBatches', 'writeRun', 'prepareAppend', 'encodeRecordBatch', 'computeBatchCrc', 'crc32c', 'writev', 'writeBuffers', 'fdatasync', 'flushNow'],
+  write: ['append', 'drain', 'writeBatches', 'writeRun', 'prepareAppend', 'encodeRecordBatch', 'computeBatchCrc', 'crc32c', 'writeFullyAt', 'pwrite', 'pwritev', 'fdatasync', 'flushNow'],
   read: ['read', 'collectRecords', 'appendBatchRecords', 'checkBatchAt', 'crc32c', 'batchFromIndex', 'seekChecked', 'readMapped', 'readRecordBody', 'next'],
 }
 

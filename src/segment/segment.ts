@@ -575,7 +575,8 @@ export class Segment implements ReleasableSegment {
       // From the mapping, a read may land on its batch through the index (index-jump.ts), which
       // checked the batch's base offset against the index entry of the batch before it.
       const direct = batchFromIndex(this.offsetIndex, mapped, logicalEnd, offset)
-      if (direct !== null && rangeEndFrom(direct) <= mapped.length) return this.readMapped(offset, direct, rangeEndFrom(direct), maxOffset, mapped, fd, true)
+      const directEnd = direct === null ? 0 : rangeEndFrom(direct)
+      if (direct !== null && directEnd <= mapped.length) return this.readMapped(offset, direct, directEnd, maxOffset, mapped, fd, true)
     }
     const { scanner, start } = this.seekChecked(offset, 0, mapped, fd)
     if (start === null) return null
