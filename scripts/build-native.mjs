@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds the native addon from source: `node-gyp rebuild` → build/Release/seglog.node.
- * `npm ci` runs this as the package's `install` script; `npm run build` runs it too.
+ * `npm ci` runs this as the package's `install` script; `npm run build` runs it too. It ships in
+ * the tarball (package.json `files`) because a user's npm runs it from node_modules/seglog.
  *
  * - Headers are Node's local ones, nothing is downloaded: when
  *   `<dirname(dirname(process.execPath))>/include/node/node_api.h` exists (a distro or official
