@@ -22,7 +22,7 @@
  * then skips the clean-shutdown marker so the next open re-validates.
  */
 import { EventEmitter } from 'node:events'
-import { withTestBugs } from './test-bugs.js'
+import { activeTestBugs, checkTestBugs, withTestBugs } from './test-bugs.js'
 import { DirLock } from './io/dir-lock.js'
 import { invalidArgType, invalidArgValue, outOfRange, SeglogError } from './errors.js'
 import { TMP_SUFFIX, writeFileAtomic } from './io/atomic-file.js'
@@ -110,6 +110,8 @@ export interface RecoveryReport {
   partitions: PartitionRecovery[]
   /** Partition directories that hold records but have no topic metadata: kept, not served, for the operator. */
   orphanPartitionDirs: string[]
+  /** Planted bugs active in this process (test-bugs.ts): empty unless a reliability harness gated them on. */
+  testBugs: string[]
 }
 
 const LOG_OPTION_KEYS = ['native', 'repair', 'retentionCheckIntervalMs', 'recoveryPointCheckpointIntervalMs', 'fileSystem', 'syncOnEventLoop', 'clock']
@@ -176,6 +178,7 @@ export class Log extends EventEmitter {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
     const defaults = resolveTopicConfig(options, DEFAULT_TOPIC_CONFIG, LOG_OPTION_KEYS)
     checkLogOptions(options)
+    checkTestBugs()
     const fs = withTestBugs(options.fileSystem ?? fileSystemFor(options.native, options.syncOnEventLoop === true))
     const started = performance.now()
     if (!fs.exists(dir)) {
@@ -228,7 +231,7 @@ export class Log extends EventEmitter {
         }
       }
       const orphansWithData = await removeOrphanPartitionDirs(fs, dir, topics)
-      const report: RecoveryReport = { cleanShutdown, durationMs: 0, partitions: [], orphanPartitionDirs: orphansWithData }
+      const report: RecoveryReport = { cleanShutdown, durationMs: 0, partitions: [], orphanPartitionDirs: orphansWithData, testBugs: activeTestBugs() }
       for (const { meta, logs } of partitions.values()) {
         logs.forEach(({ report: r }, p) => {
           if (r.truncatedBytes > 0 || r.rebuiltIndexes > 0 || r.lostOffsets !== null || r.leftovers.length > 0 || !cleanShutdown) {
@@ -430,6 +433,7 @@ export class Log extends EventEmitter {
   metrics(): LogMetrics {
     const snapshot = snapshotMetrics(this.metricsCounters)
     snapshot.segments = this.allPartitions().reduce((n, p) => n + p.log.segments.length, 0)
+    snapshot.testBugs = activeTestBugs()
     return snapshot
   }
 

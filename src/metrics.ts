@@ -52,6 +52,8 @@ export interface LogMetrics {
   openTransactions: number
   /** Sum over partitions of HW − LSO (0 until transactions exist). */
   lastStableOffsetLag: number
+  /** Filled in by `snapshot()`: planted bugs active in this process (test-bugs.ts); empty in production. */
+  testBugs: string[]
 }
 
 export function newLogMetrics(): LogMetrics {
@@ -70,6 +72,7 @@ export function newLogMetrics(): LogMetrics {
     segments: 0,
     openTransactions: 0,
     lastStableOffsetLag: 0,
+    testBugs: [],
   }
 }
 

@@ -17,6 +17,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { distUrl } from '../helpers/dist.js'
+import { plantedBugEnv } from '../helpers/planted-bug-env.js'
 import { countViolations, emptyCounters, reportReliability } from '../helpers/reliability-report.js'
 import { seedFromEnv } from '../helpers/seeded-random.mjs'
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dirs.js'
@@ -107,7 +108,7 @@ describe.sequential('H3: power cuts on a loop-mounted image', () => {
       // lost acknowledged appends after a power cut (kill -9 alone never shows it).
       const unavailable = powerCutUnavailableReason('ext4')
       if (unavailable !== null) ctx.skip(unavailable)
-      const bugged = await cutsOn('ext4', PLANTED_BUG_CUTS, { SEGLOG_TEST_BUG: 'skip-fsync' })
+      const bugged = await cutsOn('ext4', PLANTED_BUG_CUTS, plantedBugEnv('skip-fsync'))
       const counters = countViolations(bugged.violations)
       plantedBugsCaught['skip-fsync'] = counters.lost! > 0
       expect(counters.lost, `violations with skip-fsync: ${bugged.violations.join('\n')}`).toBeGreaterThan(0)

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { Log } from '../../src/log.js'
 import { distUrl } from '../helpers/dist.js'
+import { plantedBugEnv } from '../helpers/planted-bug-env.js'
+import type { TestBug } from '../../src/test-bugs.js'
 import { spawnNode } from '../helpers/line-child.js'
 import { seedFromEnv } from '../helpers/seeded-random.mjs'
 import { runSimfsHarness } from './simfs/harness.js'
@@ -40,8 +42,9 @@ interface ChildRun {
 }
 
 /** Runs the harness in a child whose engine has `bug` planted (or none), both with and without the ack check. */
-async function runChild(bug: string): Promise<{ withAckCheck: ChildRun; crashesOnly: ChildRun }> {
-  const child = spawnNode([`--import=${registerTsPath}`, childPath, distUrl('index.js'), String(PLANTED_CRASHES), String(SEED)], { SEGLOG_TEST_BUG: bug })
+async function runChild(bug: TestBug | null): Promise<{ withAckCheck: ChildRun; crashesOnly: ChildRun }> {
+  const env = bug === null ? {} : plantedBugEnv(bug)
+  const child = spawnNode([`--import=${registerTsPath}`, childPath, distUrl('index.js'), String(PLANTED_CRASHES), String(SEED)], env)
   const exit = await child.exited
   const last = child.lines.at(-1)
   if (exit.code !== 0 || last === undefined) throw new Error(`h4 child (SEGLOG_TEST_BUG=${bug}) exited ${exit.code ?? exit.signal}; stderr: ${child.stderr}`)
@@ -82,7 +85,7 @@ describe('H4 SimFS crash loop', () => {
   )
 
   describe('planted bugs (SEGLOG_TEST_BUG) are reported, by the ack check and by crashes alone', () => {
-    for (const bug of ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync']) {
+    for (const bug of ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync'] as const) {
       it(`reports a violation when the engine runs with ${bug}`, async () => {
         // Property: the harness is sensitive to the bug it exists for — with and without the
         // check at acknowledgement time (a crash image alone loses the unsynced data).
@@ -101,7 +104,7 @@ describe('H4 SimFS crash loop', () => {
 
     it('reports no violation for the same child runs without a planted bug', async () => {
       // Property: the child finds nothing when nothing is broken, so the reports above are the bugs'.
-      const report = await runChild('')
+      const report = await runChild(null)
       expect(report.withAckCheck).toMatchObject({ crashes: PLANTED_CRASHES, violations: 0 })
       expect(report.crashesOnly).toMatchObject({ crashes: PLANTED_CRASHES, violations: 0 })
     }, 120_000)

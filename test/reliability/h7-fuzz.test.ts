@@ -18,6 +18,8 @@
 import { writeFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { distUrl } from '../helpers/dist.js'
+import { plantedBugEnv } from '../helpers/planted-bug-env.js'
+import type { TestBug } from '../../src/test-bugs.js'
 import { seedFromEnv } from '../helpers/seeded-random.mjs'
 import { useFixture } from './fuzz/fixture.js'
 import { runFuzz, type FuzzRunOptions, type FuzzRunResult } from './fuzz/fuzz-run.js'
@@ -102,9 +104,9 @@ describe('H7 on-disk fuzzing', () => {
      * Runs the harness on `inputs` single-mutation inputs of `kind` with `bug` planted in the child,
      * expects a violation containing `symptom`, then the identical run without the bug: none.
      */
-    async function expectCaught(bug: string, kind: string, variant: 'clean' | 'unclean', symptom: string): Promise<void> {
+    async function expectCaught(bug: TestBug, kind: string, variant: 'clean' | 'unclean', symptom: string): Promise<void> {
       const options = { inputs: PLANTED_INPUTS, kinds: MUTATION_KINDS.filter((k) => k.name === kind), variants: [variant], mutationsMin: 1, mutationsMax: 1 }
-      const bugged = await fuzz({ ...options, childEnv: { SEGLOG_TEST_BUG: bug } })
+      const bugged = await fuzz({ ...options, childEnv: plantedBugEnv(bug) })
       const clean = await fuzz(options)
       plantedInputs += bugged.inputs + clean.inputs
       cleanRunViolations += clean.violations.length

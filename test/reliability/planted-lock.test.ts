@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { Log } from '../../src/index.js'
 import { distUrl } from '../helpers/dist.js'
+import { plantedBugEnv } from '../helpers/planted-bug-env.js'
 import { spawnNode } from '../helpers/line-child.js'
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dirs.js'
 import { writeHarnessReport } from './model/harness-report.js'
@@ -56,7 +57,7 @@ async function lockHarnessProblems(env: NodeJS.ProcessEnv): Promise<string[]> {
 describe('planted bug: no-lock', () => {
   it('reports both second openers let in under SEGLOG_TEST_BUG=no-lock, and nothing without it', async () => {
     // Property: the lock harness detects a directory lock that never excludes anyone, and is quiet on the real lock.
-    const bugged = await lockHarnessProblems({ SEGLOG_TEST_BUG: 'no-lock' })
+    const bugged = await lockHarnessProblems(plantedBugEnv('no-lock'))
     caught['no-lock'] = bugged.length > 0
     expect(bugged).toEqual([
       'a second Log.open in the holding process was not refused (null)',
