@@ -23,6 +23,7 @@ export type PublicErrorCode =
   | 'TRANSACTION_TIMED_OUT'
   | 'UNSUPPORTED_COMPRESSION_TYPE'
   | 'UNSUPPORTED_FORMAT_VERSION'
+  | 'UNSUPPORTED_FEATURE' // a value the API names but this version cannot act on yet (e.g. cleanupPolicy 'compact')
   | 'REBALANCE_IN_PROGRESS'
   | 'DISK_FULL'
   | 'STORAGE_ERROR'
@@ -38,6 +39,7 @@ export type InternalErrorCode =
   | 'INDEX_FULL' // an append to an index with no free entry: roll first
   | 'SEGMENT_OFFSET_OVERFLOW' // an offset that does not fit a segment's 32-bit relative offset
   | 'SEGMENT_CLOSED' // an operation on a segment after close()
+  | 'SEGMENT_SEALED' // a write to a sealed (rolled) segment: write to the active one
 
 export type ErrorCode = PublicErrorCode | InternalErrorCode
 

@@ -2,9 +2,10 @@
  * Topic configuration (Kafka topic configs, camelCased — api.md "Topic config"): the types, the
  * defaults, and the validation that turns user input into a frozen config. Unknown keys, wrong
  * types and out-of-range values are programmer errors (TypeError/RangeError with Node's codes);
- * nothing is written before validation passes.
+ * legal values this version cannot act on yet are SeglogErrors (`UNSUPPORTED_FEATURE`,
+ * `UNSUPPORTED_COMPRESSION_TYPE`); nothing is written before validation passes.
  */
-import { invalidArgType, invalidArgValue, outOfRange } from './errors.js'
+import { invalidArgType, invalidArgValue, outOfRange, SeglogError } from './errors.js'
 import { SEGMENT_BYTES_MAX, SEGMENT_BYTES_MIN, SEGMENT_INDEX_BYTES_MIN, BATCH_BYTES_MAX } from './limits.js'
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
@@ -83,6 +84,35 @@ const RULES: Record<keyof TopicConfig, Rule> = {
 
 const TOPIC_CONFIG_KEYS = new Set(Object.keys(RULES))
 
+/**
+ * Values the API names but this version cannot act on yet (api.md: no option is accepted and then
+ * ignored). Compaction is a later feature, so every cleanup policy but 'delete' is refused, and so
+ * are the compaction knobs unless they hold their defaults (which describeTopic reports, so a
+ * described config can be passed back). Appends are never compressed, so only 'none' and
+ * 'producer' (keep what the producer sent: uncompressed) are real compression types.
+ */
+const SUPPORTED_COMPRESSION_TYPES: readonly CompressionType[] = ['none', 'producer']
+const COMPACTION_KEYS = ['deleteRetentionMs', 'minCompactionLagMs', 'minCleanableDirtyRatio'] as const
+
+function checkSupported(key: string, value: unknown): void {
+  if (key === 'cleanupPolicy' && value !== 'delete') {
+    throw new SeglogError('UNSUPPORTED_FEATURE', `cleanupPolicy '${String(value)}' is not supported yet: compaction is a later feature; only 'delete' is`)
+  }
+  if (key === 'compressionType' && !SUPPORTED_COMPRESSION_TYPES.includes(value as CompressionType)) {
+    throw new SeglogError(
+      'UNSUPPORTED_COMPRESSION_TYPE',
+      `compressionType '${String(value)}' is not supported yet: batches are stored uncompressed; use 'producer' or 'none'`,
+    )
+  }
+  const compactionKey = COMPACTION_KEYS.find((k) => k === key)
+  if (compactionKey !== undefined && value !== DEFAULT_TOPIC_CONFIG[compactionKey]) {
+    throw new SeglogError(
+      'UNSUPPORTED_FEATURE',
+      `${key} ${String(value)} has no effect yet: it tunes compaction, a later feature (only its default ${DEFAULT_TOPIC_CONFIG[compactionKey]} is accepted)`,
+    )
+  }
+}
+
 function checkValue(key: string, rule: Rule, value: unknown): void {
   const name = `config.${key}`
   switch (rule.kind) {
@@ -125,6 +155,7 @@ export function resolveTopicConfig(
     if (!TOPIC_CONFIG_KEYS.has(key)) throw invalidArgValue(`config.${key}`, value, 'is not a topic config key')
     if (value === undefined) continue
     checkValue(key, RULES[key as keyof TopicConfig], value)
+    checkSupported(key, value)
     merged[key] = value
   }
   return Object.freeze(merged as unknown as TopicConfig)

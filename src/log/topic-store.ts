@@ -65,6 +65,11 @@ export function loadTopics(fs: FileSystem, dir: string): Map<string, TopicMetada
       if (!Number.isSafeInteger(raw.partitions) || (raw.partitions as number) < 1) throw new Error('bad partition count')
       meta = { name: raw.name, partitions: raw.partitions as number, config: resolveTopicConfig(raw.config) }
     } catch (cause) {
+      // A config value this version cannot act on (seglog 0.1.0 accepted cleanupPolicy 'compact'
+      // and did nothing with it) is not damage: refused as at createTopic, naming the file to edit.
+      if (cause instanceof SeglogError && (cause.code === 'UNSUPPORTED_FEATURE' || cause.code === 'UNSUPPORTED_COMPRESSION_TYPE')) {
+        throw new SeglogError(cause.code, `Topic metadata ${path}: ${cause.message}`, { cause })
+      }
       throw new SeglogError('CORRUPT_RECORD', `Corrupt topic metadata ${path}: ${(cause as Error).message}`, { cause })
     }
     topics.set(meta.name, meta)

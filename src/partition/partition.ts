@@ -252,7 +252,7 @@ export class Partition {
       }
       const o = options as Record<string, unknown>
       if (o.producerId !== undefined || o.producerEpoch !== undefined || o.baseSequence !== undefined || o.transactional !== undefined) {
-        throw invalidArgValue('options.producerId', o.producerId, 'is not supported yet: idempotent and transactional appends are a later feature')
+        throw new SeglogError('UNSUPPORTED_FEATURE', 'Append options producerId, producerEpoch, baseSequence and transactional are not supported yet: idempotent and transactional appends are a later feature')
       }
       if (o.acks !== undefined) {
         if (o.acks !== 0 && o.acks !== 1 && o.acks !== 'all') throw invalidArgValue('options.acks', o.acks, "must be 0, 1 or 'all'")

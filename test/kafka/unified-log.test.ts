@@ -257,23 +257,32 @@ describe('retention (scenarios 48–50)', () => {
     expect((await readOffsets(p, 5))[0]).toBe(5)
   })
 
-  for (const cleanupPolicy of ['delete', 'compact,delete'] as const) {
-    test(`deletes every segment older than retentionMs and keeps one empty segment at the log end (${cleanupPolicy})`, async () => {
-      // Kafka shouldDeleteTimeBasedSegmentsReadyToBeDeleted and
-      // shouldDeleteSegmentsReadyToBeDeletedWhenCleanupPolicyIsCompactAndDelete. Property: with every
-      // record older than retentionMs, all data goes and a fresh empty segment keeps the log end.
-      const { log, p } = await threeFullSegments({ retentionMs: 10_000, cleanupPolicy })
-      await log.runRetention()
-      expect(baseOffsets(p)).toEqual([15])
-      expect(p.log.segments[0]!.sizeBytes).toBe(0)
-      expect([p.logStartOffset, p.logEndOffset]).toEqual([15, 15])
-    })
-  }
+  test('deletes every segment older than retentionMs and keeps one empty segment at the log end', async () => {
+    // Kafka shouldDeleteTimeBasedSegmentsReadyToBeDeleted. Property: with every record older than
+    // retentionMs, all data goes and a fresh empty segment keeps the log end. (Its compact,delete
+    // twin, shouldDeleteSegmentsReadyToBeDeletedWhenCleanupPolicyIsCompactAndDelete, returns with
+    // compaction: until then that policy is refused, below.)
+    const { log, p } = await threeFullSegments({ retentionMs: 10_000 })
+    await log.runRetention()
+    expect(baseOffsets(p)).toEqual([15])
+    expect(p.log.segments[0]!.sizeBytes).toBe(0)
+    expect([p.logStartOffset, p.logEndOffset]).toEqual([15, 15])
+  })
+
+  test('refuses the compact cleanup policies, which have no effect before compaction exists', async () => {
+    // seglog's rule (no option is accepted and then ignored): Kafka's shouldNotDeleteSegmentsWhen-
+    // PolicyDoesNotIncludeDelete and the compact,delete case wait for compaction. Property: the
+    // refusal is typed and creates nothing.
+    const log = await logs.open(tmp.path)
+    for (const cleanupPolicy of ['compact', 'compact,delete'] as const) {
+      expect(() => log.createTopic(TOPIC, { cleanupPolicy })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FEATURE' }))
+    }
+    expect(log.topics()).toEqual([])
+  })
 
   const keptCases: [string, CreateTopicOptions, (clock: ManualClock) => RecordInput][] = [
     ['the partition is under retentionBytes (shouldNotDeleteSizeBasedSegmentsWhenUnderRetentionSize)', { retentionBytes: 15 * OLD_RECORD_BYTES }, () => OLD_RECORD],
     ['no segment is older than retentionMs (shouldNotDeleteTimeBasedSegmentsWhenNoneReadyToBeDeleted)', { retentionMs: 10_000_000 }, (clock) => ({ value: 'test', timestamp: clock.nowMs })],
-    ['the cleanup policy is compact only (shouldNotDeleteSegmentsWhenPolicyDoesNotIncludeDelete)', { cleanupPolicy: 'compact', retentionMs: 10_000, retentionBytes: OLD_RECORD_BYTES }, () => OLD_RECORD],
   ]
   for (const [when, config, record] of keptCases) {
     test(`deletes nothing when ${when}`, async () => {
@@ -286,11 +295,12 @@ describe('retention (scenarios 48–50)', () => {
     })
   }
 
-  test('removes the segments wholly below a deleteRecords start offset, whatever the cleanup policy', async () => {
-    // Kafka shouldDeleteStartOffsetBreachedSegmentsWhenPolicyDoesNotIncludeDelete. Property: segments
-    // wholly below the log start go even for a compacted topic; the one the start falls in stays.
-    // seglog removes them within deleteRecords (Kafka waits for the next retention pass).
-    const { log, p } = await threeFullSegments({ cleanupPolicy: 'compact', retentionMs: 10_000 })
+  test('removes the segments wholly below a deleteRecords start offset, whatever the retention limits', async () => {
+    // Kafka shouldDeleteStartOffsetBreachedSegmentsWhenPolicyDoesNotIncludeDelete, on a topic whose
+    // time and size limits delete nothing (compact topics are refused until compaction exists).
+    // Property: segments wholly below the log start go; the one the start falls in stays. seglog
+    // removes them within deleteRecords (Kafka waits for the next retention pass).
+    const { log, p } = await threeFullSegments({ retentionMs: -1 })
     await p.deleteRecords(7)
     expect(baseOffsets(p)).toEqual([5, 10])
     await log.runRetention()

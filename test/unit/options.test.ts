@@ -34,6 +34,23 @@ describe('resolveTopicConfig', () => {
     expect(() => resolveTopicConfig([1])).toThrow(TypeError)
   })
 
+  it('refuses values that have no effect yet with typed SeglogErrors, and accepts the ones that do', () => {
+    // Property: no option is accepted and then ignored — compaction and compression are later
+    // features, so their values are refused until they act; the defaults (what describeTopic
+    // reports) still pass, so a described config can be given back.
+    for (const cleanupPolicy of ['compact', 'compact,delete']) {
+      expect(() => resolveTopicConfig({ cleanupPolicy })).toThrow(expect.objectContaining({ name: 'SeglogError', code: 'UNSUPPORTED_FEATURE' }))
+    }
+    for (const compressionType of ['gzip', 'lz4', 'zstd', 'snappy']) {
+      expect(() => resolveTopicConfig({ compressionType })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMPRESSION_TYPE' }))
+    }
+    expect(() => resolveTopicConfig({ deleteRetentionMs: 1 })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FEATURE' }))
+    expect(() => resolveTopicConfig({ minCompactionLagMs: 1 })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FEATURE' }))
+    expect(() => resolveTopicConfig({ minCleanableDirtyRatio: 0.25 })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FEATURE' }))
+    expect(resolveTopicConfig({ ...DEFAULT_TOPIC_CONFIG })).toEqual(DEFAULT_TOPIC_CONFIG)
+    expect(resolveTopicConfig({ compressionType: 'none', cleanupPolicy: 'delete' }).compressionType).toBe('none')
+  })
+
   it('skips keys the caller owns', () => {
     // Property: extraKeys (like `partitions`) are not treated as unknown topic config.
     expect(resolveTopicConfig({ partitions: 3, retentionMs: -1 }, DEFAULT_TOPIC_CONFIG, ['partitions']).retentionMs).toBe(-1)

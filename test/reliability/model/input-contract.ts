@@ -31,7 +31,11 @@ export const isRecordValue: Validator = (v) => v === null || typeof v === 'strin
 /** Any object: what counts is its own keys (an empty array or a Date has none, like `{}`). */
 const isOptionsObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 
-/** Topic config keys and their legal values (api.md "Topic config"; bounds in src/limits.ts). */
+/**
+ * Topic config keys and the values accepted (api.md "Topic config"; bounds in src/limits.ts). Legal
+ * values this version cannot act on yet are refused (UNSUPPORTED_FEATURE / _COMPRESSION_TYPE):
+ * cleanup policies but 'delete', compression but none/producer, compaction knobs but their defaults.
+ */
 export const TOPIC_CONFIG_RULES: Record<keyof typeof DEFAULT_TOPIC_CONFIG, Validator> = {
   segmentBytes: integerIn(SEGMENT_BYTES_MIN, SEGMENT_BYTES_MAX),
   segmentMs: integerIn(1, MAX),
@@ -39,16 +43,16 @@ export const TOPIC_CONFIG_RULES: Record<keyof typeof DEFAULT_TOPIC_CONFIG, Valid
   indexIntervalBytes: integerIn(0, SEGMENT_BYTES_MAX),
   retentionBytes: integerIn(-1, MAX),
   retentionMs: integerIn(-1, MAX),
-  cleanupPolicy: oneOf('delete', 'compact', 'compact,delete'),
+  cleanupPolicy: oneOf('delete'),
   maxMessageBytes: integerIn(1, BATCH_BYTES_MAX),
   messageTimestampType: oneOf('CreateTime', 'LogAppendTime'),
-  compressionType: oneOf('none', 'gzip', 'lz4', 'zstd', 'snappy', 'producer'),
+  compressionType: oneOf('none', 'producer'),
   durability: oneOf('fsync', 'os'),
   flushMessages: integerIn(1, MAX),
   flushMs: integerIn(0, MAX),
-  deleteRetentionMs: integerIn(0, MAX),
-  minCompactionLagMs: integerIn(0, MAX),
-  minCleanableDirtyRatio: (v) => typeof v === 'number' && v >= 0 && v <= 1,
+  deleteRetentionMs: oneOf(DEFAULT_TOPIC_CONFIG.deleteRetentionMs),
+  minCompactionLagMs: oneOf(DEFAULT_TOPIC_CONFIG.minCompactionLagMs),
+  minCleanableDirtyRatio: oneOf(DEFAULT_TOPIC_CONFIG.minCleanableDirtyRatio),
   preallocate: isBoolean,
 }
 

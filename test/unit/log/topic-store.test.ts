@@ -44,4 +44,15 @@ describe('topic metadata files', () => {
     writeFileSync(join(dir, 'topics', 'orders.json'), '{"version":1,"name":"orders","partitions":0}')
     expect(() => loadTopics(defaultFileSystem, dir)).toThrow(expect.objectContaining({ code: 'CORRUPT_RECORD', message: expect.stringContaining('orders.json') }))
   })
+
+  it('refuses a stored config value this version cannot act on as it would at createTopic, naming the file', () => {
+    // Property: a topic that an older seglog let be 'compact' (with no effect) is not served as if
+    // it were 'delete', and is not reported as damage either.
+    mkdirSync(join(dir, 'topics'))
+    const config = { ...resolveTopicConfig({}), cleanupPolicy: 'compact' }
+    writeFileSync(join(dir, 'topics', 'orders.json'), JSON.stringify({ version: 1, name: 'orders', partitions: 1, config }))
+    expect(() => loadTopics(defaultFileSystem, dir)).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_FEATURE', message: expect.stringContaining('orders.json') }),
+    )
+  })
 })
