@@ -1,6 +1,10 @@
 /**
- * seglog's public API (api.md). Everything a user imports comes from here; internal modules are
- * not part of the contract.
+ * seglog's public API, described in docs/api.md. Everything a user imports comes from here;
+ * internal modules are not part of the contract. test/docs/api-coverage.test.ts fails when a
+ * name exported here (a class member, an option, a field, an error code) is missing from
+ * docs/api.md.
+ *
+ * @packageDocumentation
  */
 export { Log } from './log.js'
 export type { LogOptions, CreateTopicOptions, TopicDescription, PartitionInfo, RecoveryReport, PartitionRecovery, VerifyReport } from './log.js'
