@@ -415,10 +415,11 @@ export class Segment implements ReleasableSegment {
   }
 
   /**
-   * Appends whole batches at the logical end (see the header). Throws SEGMENT_OFFSET_OVERFLOW if
-   * the largest offset does not fit, INVALID_OFFSET if the first batch's offset is below
-   * `nextOffset`, INDEX_FULL if an index entry is due and an index is full (roll first),
-   * DISK_FULL / STORAGE_ERROR if the write fails — in every case with nothing changed.
+   * Appends whole batches at the logical end (see the header). Throws SEGMENT_SEALED unless the
+   * segment is the active one, SEGMENT_OFFSET_OVERFLOW if the largest offset does not fit,
+   * INVALID_OFFSET if the first batch's offset is below `nextOffset`, INDEX_FULL if an index
+   * entry is due and an index is full (roll first), DISK_FULL / STORAGE_ERROR if the write fails
+   * — in every case with nothing changed.
    */
   append(chunk: AppendChunk): void {
     this.checkWritable()
@@ -1271,7 +1272,7 @@ export class Segment implements ReleasableSegment {
 
   private checkWritable(): void {
     this.checkOpen()
-    if (this.sealed) throw new SeglogError('INDEX_FULL', `${this.logPath}: segment is sealed (rolled); append to the active segment`)
+    if (this.sealed) throw new SeglogError('SEGMENT_SEALED', `${this.logPath}: segment is sealed (rolled); append to the active segment`)
   }
 
   /** Closes every descriptor even if writing pending index entries fails (that error is rethrown). */

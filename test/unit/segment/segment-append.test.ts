@@ -114,7 +114,10 @@ describe('Segment.append', () => {
     const segment = create()
     appendBatches(segment, recordBatch(0, ['a']))
     segment.onBecomeInactive()
-    expect(() => appendBatches(segment, recordBatch(1, ['b']))).toThrow(expect.objectContaining({ code: 'INDEX_FULL' }))
+    expect(() => appendBatches(segment, recordBatch(1, ['b']))).toThrow(expect.objectContaining({ code: 'SEGMENT_SEALED' }))
+    expect(() => segment.appendAbortedTxn({ producerId: 1, firstOffset: 0, lastOffset: 0, lastStableOffset: 1 })).toThrow(
+      expect.objectContaining({ code: 'SEGMENT_SEALED' }),
+    )
     expect(valuesIn(segment.read(0, 1000)!.bytes)).toEqual(['a'])
     segment.close()
     expect(() => segment.read(0, 1000)).toThrow(expect.objectContaining({ code: 'SEGMENT_CLOSED' }))
