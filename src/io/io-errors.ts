@@ -24,6 +24,16 @@ export function ioFailure(err: unknown, what: string): SeglogError | null {
 }
 
 /**
+ * `err` as a seglog error whatever it is: a SeglogError unchanged, a system error as `ioFailure`
+ * makes it (DISK_FULL or STORAGE_ERROR), anything else — an error from below that is neither, so
+ * nothing is known about what it left behind — STORAGE_ERROR with `err` as its `cause`.
+ */
+export function asSeglogError(err: unknown, what: string): SeglogError {
+  if (err instanceof SeglogError) return err
+  return ioFailure(err, what) ?? failStopError(err, what)
+}
+
+/**
  * The error a partition fails with when `what` (a write, an fdatasync, a roll) failed in a way
  * that leaves its files in doubt, whatever `err` was (a DISK_FULL during a roll included): always
  * STORAGE_ERROR, the failure itself as `cause`, or `err` when it already is one.

@@ -68,6 +68,7 @@ import { BATCH_HEADER_BYTES, BATCH_LENGTH_POS, LOG_OVERHEAD_BYTES, NO_TIMESTAMP,
 import { decodeBatch } from '../format/batch.js'
 import { SeglogError, assertSafeNonNegativeInteger, outOfRange } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
+import { asSeglogError } from '../io/io-errors.js'
 import { OffsetIndex, type OffsetPosition } from '../index/offset-index.js'
 import { writeFullyAt } from '../io/positional-write.js'
 import type { OpenMode } from '../io/file.js'
@@ -285,7 +286,7 @@ export class Segment implements ReleasableSegment {
         fs.close(fd)
         fs.unlink(logPath)
       }
-      throw wrapIoError(err, `${logPath}: could not create segment`)
+      throw asSeglogError(err, `${logPath}: could not create segment`)
     }
   }
 
@@ -1360,13 +1361,6 @@ function scanWholeBatchesEnd(scanner: BatchScanner, first: BatchPosition, to: nu
     if (batch.lastOffset >= maxOffset) break
   }
   return end
-}
-
-function wrapIoError(err: unknown, message: string): unknown {
-  if (err instanceof SeglogError) return err
-  const code = (err as NodeJS.ErrnoException).code
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new SeglogError('DISK_FULL', `${message}: ${code}`, { cause: err })
-  return new SeglogError('STORAGE_ERROR', message, { cause: err })
 }
 
 /** Runs every step, then throws the first error any of them threw. */

@@ -210,6 +210,21 @@ describe('Segment files on a full disk', () => {
     expect(readdirSync(dir.path)).toEqual([])
   })
 
+  test('any other failure to create is STORAGE_ERROR carrying the failure, and leaves no files behind', () => {
+    // Property: whatever fails below (an errno, or an error that is none), create reports a
+    // seglog error with the original as its cause.
+    const failures = [Object.assign(new Error('EIO: injected'), { code: 'EIO' }), new Error('not an errno')]
+    for (const failure of failures) {
+      class Failing extends FaultyFileSystem {
+        override fallocate(): void {
+          throw failure
+        }
+      }
+      expect(() => create({ preallocate: true }, new Failing())).toThrow(expect.objectContaining({ code: 'STORAGE_ERROR', cause: failure }))
+      expect(readdirSync(dir.path)).toEqual([])
+    }
+  })
+
   test('close still closes every file when pending index entries cannot be written', () => {
     // Property: a failing write-behind is reported, and the segment is closed anyway.
     const fs = new FaultyFileSystem()
