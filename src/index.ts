@@ -9,7 +9,7 @@
 export { Log } from './log.js'
 export type { LogOptions, CreateTopicOptions, TopicDescription, PartitionInfo, RecoveryReport, PartitionRecovery, VerifyReport } from './log.js'
 export { Partition } from './partition/partition.js'
-export type { AppendOptions, AppendResult, ReadOptions, ReadResult, StreamOptions, Acks } from './partition/partition.js'
+export type { AppendOptions, AppendResult, ReadOptions, ReadResult, StreamOptions, SendToOptions, Acks, Isolation } from './partition/partition.js'
 export type { LogRecord as Record } from './partition/reader.js'
 export { SeglogError } from './errors.js'
 export type { ErrorCode, PublicErrorCode } from './errors.js'

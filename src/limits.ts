@@ -113,3 +113,11 @@ export const STREAM_FETCH_BYTES = 128 * 1024
  * slabs still pinned by unreleased views.
  */
 export const BATCH_ARENA_SLAB_BYTES = 4 * 1024 * 1024
+
+/**
+ * Most bytes one synchronous sendfile(2) call may move to a file descriptor target of `sendTo`
+ * before the event loop gets a turn. A socket bounds each call itself (a full send buffer is
+ * EAGAIN); a regular file or a blocking pipe does not, so a large `maxBytes` is sent in chunks of
+ * this size with a yield between them: one chunk to a file is about a millisecond here.
+ */
+export const SENDFILE_CHUNK_BYTES = 256 * 1024

@@ -61,6 +61,8 @@ export interface FileSystem {
   mapFile(fd: number, position: number, length: number): Buffer
   /** See NativeBinding.fallocate. */
   fallocate(fd: number, position: number, length: number): void
+  /** See NativeBinding.sendfile: bytes sent, 0 at the end of input, or SENDFILE_WOULD_BLOCK. */
+  sendfile(outFd: number, inFd: number, position: number, length: number): number
 }
 
 const OPEN_FLAGS: Record<OpenMode, number> = {
@@ -206,6 +208,10 @@ export class NodeFileSystem implements FileSystem {
 
   fallocate(fd: number, position: number, length: number): void {
     this.binding.fallocate(fd, position, length)
+  }
+
+  sendfile(outFd: number, inFd: number, position: number, length: number): number {
+    return this.binding.sendfile(outFd, inFd, position, length)
   }
 }
 

@@ -28,6 +28,7 @@ import type { TopicConfig } from '../options.js'
 import { parseSegmentFileName } from '../segment/file-names.js'
 import { hasValidBatchAfter } from '../segment/tail-damage.js'
 import { hasTestBug } from '../test-bugs.js'
+import { deleteSegmentsBelowLogStart } from './retention.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
 import type { SegmentCache } from '../segment/segment-cache.js'
 
@@ -150,7 +151,7 @@ export class PartitionLog {
       const log = new PartitionLog(fs, dir, config, segments, logStartOffset, 0, options.segmentCache ?? null)
       if (!options.cleanShutdown) await log.recover(options, report)
       // Dead segments wholly below the checkpointed start go first: their damage is irrelevant.
-      await log.deleteSegmentsBelowLogStart()
+      await deleteSegmentsBelowLogStart(log, options.nowMs)
       log.checkNoGaps(options.repair, report)
       if (options.cleanShutdown) log.checkActiveSegmentWhole(options, report)
       if (log.logEndOffset < logStartOffset) {
@@ -158,7 +159,7 @@ export class PartitionLog {
         // restart empty at the log start offset.
         await log.replaceAllWithEmptySegmentAt(logStartOffset, options.nowMs)
       }
-      await log.deleteSegmentsBelowLogStart()
+      await deleteSegmentsBelowLogStart(log, options.nowMs)
       log.checkEndAtRecoveryPoint(options, report)
       logStartOffset = Math.max(logStartOffset, log.segments[0]!.baseOffset)
       log.logStartOffset = logStartOffset
@@ -408,13 +409,6 @@ export class PartitionLog {
     await this.fs.fsyncDir(this.dir)
     for (const segment of removed) segment.closeAndDelete()
     return removed
-  }
-
-  /** Deletes segments that lie wholly below logStartOffset (a retention interrupted by a crash). */
-  private async deleteSegmentsBelowLogStart(): Promise<void> {
-    let count = 0
-    while (count + 1 < this.segments.length && this.segments[count + 1]!.baseOffset <= this.logStartOffset) count++
-    if (count > 0) await this.deleteLeadingSegments(count, Date.now())
   }
 
   private async replaceAllWithEmptySegmentAt(offset: number, nowMs: number): Promise<void> {

@@ -11,13 +11,22 @@
  *   own write queue is empty (else file bytes would overtake bytes the socket still buffers).
  *   When the kernel buffer is full (EAGAIN) the rest goes through `socket.write` — the binding
  *   never spins on EAGAIN.
+ * - To a file descriptor (a file or a pipe, which do not answer EAGAIN the way a socket does),
+ *   sendfile moves at most SENDFILE_CHUNK_BYTES per call with a yield between calls, so a large
+ *   maxBytes never blocks the event loop for more than one chunk.
+ * - Every sendfile goes through the FileSystem seam, where tests inject faults. A system error
+ *   (EPIPE from a closed socket, EIO) reaches the caller as it is: it may be the target's.
+ * - Retention may close the segment while a send waits: the rest is written from the bytes already
+ *   read (a view keeps its mapping; a fallback read is a copy), never SEGMENT_CLOSED.
  * - The fallback binding "sendfile" is pread + write: same bytes, one copy.
  */
 import type { Socket } from 'node:net'
 import * as nodeFs from 'node:fs'
 import { SeglogError } from '../errors.js'
 import { batchSizeAt, isBatchCrcValid, lastOffsetAt, BATCH_HEADER_BYTES, baseOffsetAt } from '../format/batch-header.js'
-import { SENDFILE_WOULD_BLOCK, type NativeBinding } from '../native/binding.js'
+import type { FileSystem } from '../io/file.js'
+import { SENDFILE_CHUNK_BYTES } from '../limits.js'
+import { SENDFILE_WOULD_BLOCK } from '../native/binding.js'
 import type { Segment } from '../segment/segment.js'
 import type { ReadBound } from './reader.js'
 
@@ -108,14 +117,21 @@ function fdWrite(fd: number, bytes: Buffer): Promise<void> {
   })
 }
 
-/** Sends `slice` to the target: sendfile while the kernel takes it, the rest written normally. */
-export async function sendSlice(binding: NativeBinding, target: Socket | number, slice: SendSlice): Promise<void> {
+/**
+ * Sends `slice` to the target: sendfile while the kernel takes it, the rest written from the
+ * slice's bytes (already read and CRC-checked). To a file descriptor each sendfile call moves at
+ * most SENDFILE_CHUNK_BYTES, with a yield to the event loop between calls. If retention closes the
+ * segment meanwhile (its descriptor is gone; the bytes in hand stay valid), the rest is written
+ * from those bytes too — a caller never sees the segment layer's SEGMENT_CLOSED.
+ */
+export async function sendSlice(fs: FileSystem, target: Socket | number, slice: SendSlice): Promise<void> {
   const length = slice.bytes.length
   let sent = 0
   if (typeof target === 'number') {
     while (sent < length) {
-      const n = binding.sendfile(target, slice.segment.fd, slice.position + sent, length - sent)
-      if (n === SENDFILE_WOULD_BLOCK || n === 0) break
+      if (sent > 0) await yieldToEventLoop()
+      const n = sendfileFromSegment(fs, target, slice, sent, Math.min(length - sent, SENDFILE_CHUNK_BYTES))
+      if (n <= 0) break
       sent += n
     }
     if (sent < length) await fdWrite(target, slice.bytes.subarray(sent))
@@ -125,10 +141,30 @@ export async function sendSlice(binding: NativeBinding, target: Socket | number,
   const fd = socketFd(target)
   if (fd >= 0) {
     while (sent < length) {
-      const n = binding.sendfile(fd, slice.segment.fd, slice.position + sent, length - sent)
-      if (n === SENDFILE_WOULD_BLOCK || n === 0) break
+      const n = sendfileFromSegment(fs, fd, slice, sent, length - sent)
+      if (n <= 0) break
       sent += n
     }
   }
   if (sent < length) await socketWrite(target, slice.bytes.subarray(sent))
+}
+
+/**
+ * One sendfile of the slice's bytes from `offset` on: the bytes sent, or 0 when the caller should
+ * write the rest itself (the output would block, the input ended, or the segment was closed).
+ */
+function sendfileFromSegment(fs: FileSystem, outFd: number, slice: SendSlice, offset: number, length: number): number {
+  let inFd: number
+  try {
+    inFd = slice.segment.fd
+  } catch (err) {
+    if (err instanceof SeglogError && err.code === 'SEGMENT_CLOSED') return 0
+    throw err
+  }
+  const n = fs.sendfile(outFd, inFd, slice.position + offset, length)
+  return n === SENDFILE_WOULD_BLOCK ? 0 : n
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

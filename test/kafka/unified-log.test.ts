@@ -269,6 +269,22 @@ describe('retention (scenarios 48–50)', () => {
     expect([p.logStartOffset, p.logEndOffset]).toEqual([15, 15])
   })
 
+  test('keeps the active segment below a deleteRecords start until it rolls, and counts every deleted segment once', async () => {
+    // Kafka's deleteLogStartOffsetBreachedSegments never deletes the active segment; seglog's
+    // retention pass removes it once a roll seals it. Property: metrics().segmentsDeleted counts each
+    // removed segment exactly once across deleteRecords and a pass that deletes both below the log
+    // start and by time (it once counted the first part twice).
+    const { log, p } = await threeFullSegments({ retentionMs: 10_000 })
+    await p.deleteRecords(15)
+    expect(baseOffsets(p)).toEqual([10])
+    expect(log.metrics().segmentsDeleted).toBe(2)
+    await p.append([OLD_RECORD]) // the active segment is full: this rolls
+    expect(baseOffsets(p)).toEqual([10, 15])
+    await log.runRetention()
+    expect(baseOffsets(p)).toEqual([16])
+    expect(log.metrics().segmentsDeleted).toBe(4)
+  })
+
   test('refuses the compact cleanup policies, which have no effect before compaction exists', async () => {
     // seglog's rule (no option is accepted and then ignored): Kafka's shouldNotDeleteSegmentsWhen-
     // PolicyDoesNotIncludeDelete and the compact,delete case wait for compaction. Property: the

@@ -26,8 +26,9 @@
  *
  * Single-threaded, like the engine that drives it. Paths are POSIX and absolute.
  */
+import * as nodeFs from 'node:fs'
 import type { FileSystem, OpenMode } from '../../../src/io/file.js'
-import type { NativeBinding } from '../../../src/native/binding.js'
+import { SENDFILE_WOULD_BLOCK, type NativeBinding } from '../../../src/native/binding.js'
 import { simBinding } from './sim-binding.js'
 import {
   applyDataChange,
@@ -228,6 +229,19 @@ export class SimFS implements FileSystem {
     }
     // Copies, never views: the engine may truncate the file later, and a copy cannot change under it.
     return Buffer.from(open.node.content.view().subarray(position, position + length))
+  }
+
+  /** sendfile from a simulated file to a real descriptor (the target is outside the simulation). */
+  sendfile(outFd: number, inFd: number, position: number, length: number): number {
+    const bytes = Buffer.alloc(length)
+    const count = this.pread(inFd, bytes, length, position)
+    if (count === 0) return 0
+    try {
+      return nodeFs.writeSync(outFd, bytes, 0, count)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return SENDFILE_WOULD_BLOCK
+      throw err
+    }
   }
 
   fdatasync(fd: number): Promise<void> {

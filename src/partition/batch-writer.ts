@@ -1,0 +1,154 @@
+/**
+ * Writes a drained run of appends into a partition's log (design.md write path §2–5): assigns
+ * offsets by patching each encoded batch's base offset (outside the CRC, so nothing is re-encoded),
+ * stamps LogAppendTime when the topic asks for it, rolls first when a batch does not fit the
+ * active segment (segment.ts shouldRoll), and writes each run of batches with one writev.
+ *
+ * Failures: a short write or ENOSPC rolls the file back and rejects exactly the batches of that
+ * write with DISK_FULL (not fail-stop; the next append may succeed). Any other write error, and a
+ * failed roll, fails the whole log (fail-stop): nothing after it is written. A batch's memory goes
+ * back to the arena as soon as its write returns.
+ */
+import { appendChannel, rollChannel } from '../diagnostics.js'
+import { SeglogError } from '../errors.js'
+import { setBaseOffset } from '../format/batch-header.js'
+import { setLogAppendTime } from '../format/batch.js'
+import { failStopError } from '../io/io-errors.js'
+import type { TopicConfig } from '../options.js'
+import { releaseBatch, settleUnwritten, type PendingAppend } from './append-queue.js'
+import type { FlushPolicy } from './flush-policy.js'
+import type { LogContext, PartitionId } from './log-context.js'
+import type { PartitionLog } from './partition-log.js'
+
+export class BatchWriter {
+  constructor(
+    private readonly id: PartitionId,
+    private readonly log: PartitionLog,
+    private readonly ctx: LogContext,
+    private readonly flushPolicy: FlushPolicy,
+    private readonly config: () => Readonly<TopicConfig>,
+  ) {}
+
+  /** Writes `pendings` in order; settles each batch or hands it to the flush policy. Never throws. */
+  async write(pendings: PendingAppend[]): Promise<void> {
+    const config = this.config()
+    const nowMs = this.ctx.now()
+    const durable = config.durability === 'fsync'
+    let run: PendingAppend[] = []
+    let runBytes = 0
+    let runMaxTimestamp = -1
+    let nextOffset = this.log.logEndOffset
+    for (let i = 0; i < pendings.length; i++) {
+      const failure = this.ctx.failure()
+      if (failure) {
+        // Fail-stop while draining (the log can fail while a roll is awaited): nothing from here
+        // on is written, the run gathered so far included.
+        settleUnwritten(run, failure)
+        settleUnwritten(pendings.slice(i), failure)
+        return
+      }
+      const p = pendings[i]!
+      if (run.length > 0 && this.log.activeSegment.sizeBytes + runBytes + p.batch.length > config.segmentBytes) {
+        // The segment's size decides the roll, so what is pending goes to disk first.
+        this.writeRun(run, runBytes)
+        run = []
+        runBytes = 0
+        runMaxTimestamp = -1
+        nextOffset = this.log.logEndOffset // a failed write (DISK_FULL) appended nothing
+        i--
+        continue
+      }
+      const lastOffset = nextOffset + p.lastOffsetDelta
+      if (this.log.shouldRoll(runBytes + p.batch.length, Math.max(runMaxTimestamp, p.maxTimestamp), lastOffset, nowMs)) {
+        if (run.length > 0) {
+          this.writeRun(run, runBytes)
+          run = []
+          runBytes = 0
+          runMaxTimestamp = -1
+          nextOffset = this.log.logEndOffset
+          if (this.ctx.failure()) {
+            i--
+            continue
+          }
+        }
+        try {
+          const segment = await this.log.roll(nowMs, durable)
+          this.ctx.metrics.segmentsRolled++
+          this.ctx.emitRoll(this.id, segment.baseOffset)
+          if (rollChannel.hasSubscribers) rollChannel.publish({ topic: this.id.topic, partition: this.id.partition, baseOffset: segment.baseOffset })
+        } catch (err) {
+          this.ctx.fail(failStopError(err, `Rolling ${this.label()}`))
+          i--
+          continue
+        }
+        // A failed write rolls back: offsets restart at what the log really holds.
+        nextOffset = this.log.logEndOffset
+      }
+      const baseOffset = nextOffset
+      setBaseOffset(p.batch, baseOffset)
+      let logAppendTime = -1
+      if (config.messageTimestampType === 'LogAppendTime') {
+        setLogAppendTime(p.batch, nowMs)
+        logAppendTime = nowMs
+      }
+      p.result = { baseOffset, lastOffset: baseOffset + p.lastOffsetDelta, logAppendTime, duplicate: false }
+      run.push(p)
+      runBytes += p.batch.length
+      runMaxTimestamp = Math.max(runMaxTimestamp, logAppendTime >= 0 ? logAppendTime : p.maxTimestamp)
+      nextOffset = p.result.lastOffset + 1
+    }
+    if (run.length > 0) this.writeRun(run, runBytes)
+  }
+
+  /** One writev of `run` into the active segment; settles the batches of a failed write. */
+  private writeRun(run: PendingAppend[], runBytes: number): void {
+    const failed = this.ctx.failure()
+    if (failed) {
+      // The log failed while this run was gathered (during a roll's await): fail-stop writes nothing.
+      settleUnwritten(run, failed)
+      return
+    }
+    let maxTimestamp = -1
+    let offsetOfMaxTimestamp = run[0]!.result!.lastOffset
+    const buffers: Buffer[] = new Array(run.length)
+    for (let i = 0; i < run.length; i++) {
+      const p = run[i]!
+      buffers[i] = p.batch
+      const ts = p.result!.logAppendTime >= 0 ? p.result!.logAppendTime : p.maxTimestamp
+      if (ts > maxTimestamp) {
+        maxTimestamp = ts
+        offsetOfMaxTimestamp = p.result!.lastOffset
+      }
+    }
+    const largestOffset = run[run.length - 1]!.result!.lastOffset
+    try {
+      this.log.append({ buffers, sizeBytes: runBytes, largestOffset, maxTimestamp, offsetOfMaxTimestamp })
+    } catch (err) {
+      if (err instanceof SeglogError && err.code === 'DISK_FULL') {
+        this.ctx.metrics.diskFullErrors++
+        settleUnwritten(run, err)
+        return
+      }
+      const failure = failStopError(err, `Writing to ${this.label()}`)
+      this.ctx.fail(failure)
+      settleUnwritten(run, failure)
+      return
+    } finally {
+      // The write has returned (FileSystem writes are synchronous): the bytes are the file's now.
+      for (let i = 0; i < run.length; i++) releaseBatch(run[i]!)
+    }
+    const metrics = this.ctx.metrics
+    if (appendChannel.hasSubscribers) {
+      appendChannel.publish({ topic: this.id.topic, partition: this.id.partition, baseOffset: run[0]!.result!.baseOffset, lastOffset: largestOffset, bytes: runBytes })
+    }
+    metrics.batchesAppended += run.length
+    metrics.bytesAppended += runBytes
+    for (let i = 0; i < run.length; i++) metrics.recordsAppended += run[i]!.recordsCount
+    const active = this.log.activeSegment
+    this.flushPolicy.written(run, { offset: largestOffset + 1, segmentBaseOffset: active.baseOffset, position: active.sizeBytes })
+  }
+
+  private label(): string {
+    return `${this.id.topic}-${this.id.partition}`
+  }
+}
