@@ -16,6 +16,16 @@ export function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
 }
 
+/**
+ * A system error while reading (a read, a timestamp lookup, the read half of sendTo) as the error
+ * of that call only: STORAGE_ERROR with the system error as `cause`, and the log keeps accepting
+ * writes (docs/decisions.md "A read that meets an I/O error"). Anything else passes unchanged.
+ */
+export function readFailure(err: unknown, what: string): unknown {
+  if (!isSystemError(err)) return err
+  return new SeglogError('STORAGE_ERROR', `${what}: ${err.message}`, { cause: err })
+}
+
 /** The SeglogError for a system error during `what`, or null if `err` is not a system error. */
 export function ioFailure(err: unknown, what: string): SeglogError | null {
   if (!isSystemError(err)) return null

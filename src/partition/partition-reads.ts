@@ -4,10 +4,12 @@
  * looks (the HW's byte position, so no lookup is needed to stop there) and checks each batch's
  * CRC-32C before returning a record of it (reader.ts, send-to.ts). A long-poll waits on the HW's
  * waiters — no timer per idle partition, no busy loop — and wakes when the HW moves, its time runs
- * out, its signal aborts (AbortError) or the log closes (LOG_CLOSED).
+ * out, its signal aborts (AbortError) or the log closes (LOG_CLOSED). A system error while
+ * reading (EIO from a pread) rejects that call with STORAGE_ERROR; it does not fail the log.
  */
 import type { Socket } from 'node:net'
 import { SeglogError } from '../errors.js'
+import { readFailure } from '../io/io-errors.js'
 import { STREAM_FETCH_BYTES } from '../limits.js'
 import type { HighWatermark } from './high-watermark.js'
 import { abortError } from './hw-waiters.js'
@@ -45,7 +47,12 @@ export class PartitionReads {
     const deadline = o.maxWaitMs > 0 ? performance.now() + o.maxWaitMs : 0
     for (;;) {
       this.checkOffsetInRange(o.offset)
-      const collected = collectRecords(this.log, o.offset, this.hw.readBound(), o.maxBytes, o.maxRecords)
+      let collected: ReturnType<typeof collectRecords>
+      try {
+        collected = collectRecords(this.log, o.offset, this.hw.readBound(), o.maxBytes, o.maxRecords)
+      } catch (err) {
+        throw readFailure(err, `Reading ${this.label()} at offset ${o.offset}`)
+      }
       // No clock read for a read that does not wait (performance.now() was ~5% of a point read).
       const remainingMs = deadline === 0 ? 0 : deadline - performance.now()
       if (collected.bytes >= o.minBytes || remainingMs <= 0) {
@@ -92,11 +99,15 @@ export class PartitionReads {
     validateTimestamp(timestampMs)
     if (this.ctx.closed()) throw logClosedError()
     const hw = this.hw.offset
-    for (const segment of this.log.segments) {
-      if (segment.baseOffset >= hw) break
-      if (segment.maxTimestampSoFar < timestampMs) continue
-      const found = segment.findOffsetByTimestamp(timestampMs, this.log.logStartOffset)
-      if (found !== null) return found.offset < hw ? found.offset : null
+    try {
+      for (const segment of this.log.segments) {
+        if (segment.baseOffset >= hw) break
+        if (segment.maxTimestampSoFar < timestampMs) continue
+        const found = segment.findOffsetByTimestamp(timestampMs, this.log.logStartOffset)
+        if (found !== null) return found.offset < hw ? found.offset : null
+      }
+    } catch (err) {
+      throw readFailure(err, `Looking up timestamp ${timestampMs} in ${this.label()}`)
     }
     return null
   }
@@ -109,7 +120,12 @@ export class PartitionReads {
     const o = validateSendTo(target, options)
     if (this.ctx.closed()) throw logClosedError()
     this.checkOffsetInRange(o.offset)
-    const slice = sliceForSend(this.log.segments, this.log.floorIndex(o.offset), o.offset, this.hw.readBound(), o.maxBytes)
+    let slice: ReturnType<typeof sliceForSend>
+    try {
+      slice = sliceForSend(this.log.segments, this.log.floorIndex(o.offset), o.offset, this.hw.readBound(), o.maxBytes)
+    } catch (err) {
+      throw readFailure(err, `Reading ${this.label()} at offset ${o.offset} for sendTo`)
+    }
     if (slice === null) return { bytes: 0, nextOffset: o.offset }
     // A system error here is the target's as often as the segment's (sendfile cannot tell them
     // apart): it reaches the caller as it is, and never fails the log.
@@ -123,6 +139,10 @@ export class PartitionReads {
     if (from === 'latest') return this.hw.offset
     if (typeof from === 'number') return from
     return (await this.offsetForTimestamp(from.timestamp)) ?? this.hw.offset
+  }
+
+  private label(): string {
+    return `${this.id.topic}-${this.id.partition}`
   }
 
   private checkOffsetInRange(offset: number): void {
