@@ -116,20 +116,33 @@ describe('H4 SimFS crash loop', () => {
     // PartitionLog.roll, and from the background retention timer failed the whole log. Found with
     // SEED=7 SEGLOG_ITERS=427.
     it('runs retention and deleteTopic at the same time without either failing', async () => {
-      // Property: retention may run while a topic is being deleted; both resolve and the log stays writable.
+      // Property: retention may run while a topic is being deleted; both resolve and the log stays
+      // writable. The race is real: retention starts while deleteTopic is still pending (x's
+      // metadata is gone, its partition not yet), deletes x's expired segments, and deleteTopic
+      // then removes the rest. All on SimFS, so the interleaving is the same on every run.
       const clock = { nowMs: 1_600_000_000_000 }
-      // The log-start checkpoint's fsync is slow, so deleteTopic finishes while retention awaits it.
+      // The log-start checkpoint's fsync is slow, so retention's pass on x is still in flight when
+      // deleteTopic comes to remove x's files (it waits for that pass).
       const fs = simFsWithDirs(['/r'], { clock: () => clock.nowMs, syncDelayTurns: (_op, path) => (path.endsWith('log-start-offset-checkpoint.tmp') ? 20 : 1) })
       const log = await Log.open('/r/log', { fileSystem: fs, clock: () => clock.nowMs })
       await log.createTopic('x', { segmentBytes: 256, retentionMs: 1000 })
       for (let i = 0; i < 3; i++) await log.partition('x', 0).append([{ value: Buffer.alloc(150) }])
       clock.nowMs += 60_000 // every segment of x is past its retention
-      const deleting = log.deleteTopic('x')
+      const retained: { topic: string; deletedSegments: number }[] = []
+      log.on('retention', (event: { topic: string; deletedSegments: number }) => retained.push(event))
+      let deleted = false
+      const deleting = log.deleteTopic('x').then(() => void (deleted = true))
       // Once x's metadata is unlinked, deleteTopic has quiesced x and awaits the topics/ fsync.
       while (fs.exists('/r/log/topics/x.json')) await new Promise((resolve) => setImmediate(resolve))
+      expect(deleted).toBe(false)
       const retention = log.runRetention()
-      await expect(Promise.all([deleting, retention])).resolves.toBeDefined()
+      await expect(Promise.all([deleting, retention])).resolves.toEqual([undefined, undefined])
+      expect(retained).toMatchObject([{ topic: 'x', deletedSegments: 3 }])
+      expect(log.topics()).toEqual([])
+      expect(fs.exists('/r/log/x-0')).toBe(false)
       expect(log.failure).toBeNull()
+      await log.createTopic('y')
+      expect((await log.partition('y', 0).append([{ value: Buffer.from('after') }])).baseOffset).toBe(0)
     })
 
     // REGRESSION (fixed; simfs/known-bugs.ts TOLERATE_UNTYPED_SYNC_ERRORS_OUTSIDE_APPENDS is

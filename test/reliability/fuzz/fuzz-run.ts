@@ -55,7 +55,12 @@ export interface FuzzRunResult {
   knownBugs: Record<string, { violations: number; firstInput: number }>
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000
+/**
+ * Beyond this a child that has not answered counts as hung: a guard against an engine loop, not a
+ * speed check. An answer takes milliseconds and a fresh child's start about 0.15 s, so the bound
+ * leaves a loaded CI machine ample room before a slow child passes for a hung one.
+ */
+const DEFAULT_TIMEOUT_MS = 30_000
 const PROBE_OFFSETS_PER_PARTITION = 6
 const PROBE_TIMESTAMPS = 6
 

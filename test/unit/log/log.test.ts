@@ -1,9 +1,12 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { NodeFileSystem } from '../../../src/io/file.js'
 import { Log } from '../../../src/log.js'
+import { RECOVERY_POINT_CHECKPOINT } from '../../../src/log/checkpoint-file.js'
+import { flushReaching } from '../../helpers/flush-events.js'
+import { RewriteWatchFileSystem } from '../../helpers/rewrite-watch-file-system.js'
 
 let dir: string
 let log: Log | null = null
@@ -401,23 +404,28 @@ describe('checkpointed offsets hold the log to what was durable', () => {
 describe('recovery-point checkpoint writes', () => {
   it('rewrites the checkpoint only when a recovery point moved', async () => {
     // Property: a roll that synced nothing ('os' mode) leaves the file alone, while one after a
-    // flush moved the recovery point rewrites it (each rewrite is a new file: tmp, fsync, rename;
-    // its change time tells them apart where an inode number may be reused).
-    log = await Log.open(dir)
+    // flush moved the recovery point rewrites it. The roll only schedules the rewrite, so the file
+    // system reports it: a rewrite's first step (the tmp file's open) runs in the roll's own turn,
+    // and the one that must happen is awaited until its directory fsync returned.
+    const fs = new RewriteWatchFileSystem(RECOVERY_POINT_CHECKPOINT)
+    log = await Log.open(dir, { fileSystem: fs })
     const p = await fill(log, 'os', 0, { durability: 'os', segmentBytes: 1024 })
-    const file = join(dir, 'recovery-point-offset-checkpoint')
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
-    const version = () => `${statSync(file, { bigint: true }).ino}:${statSync(file, { bigint: true }).ctimeNs}`
-    const created = version()
+    const afterCreate = fs.started // open and createTopic wrote it, and waited for it
+    expect(fs.finished).toBe(afterCreate)
+    const rolled = log.metrics().segmentsRolled
     for (let i = 0; i < 40; i++) await p.append([{ value: 'x'.repeat(100) }])
-    await settle()
-    expect(log.metrics().segmentsRolled).toBeGreaterThan(2)
-    expect(version()).toBe(created)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(log.metrics().segmentsRolled - rolled).toBeGreaterThan(2)
+    expect(fs.started).toBe(afterCreate)
     await p.flush()
     for (let i = 0; i < 20; i++) await p.append([{ value: 'x'.repeat(100) }])
-    await settle()
-    const afterFlush = version()
-    expect(afterFlush).not.toBe(created)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(fs.started).toBe(afterCreate + 1)
+    await fs.rewritesFinished(afterCreate + 1)
+    // Checkpoint writes are serialised, so a rewrite the first rolls had put off would have run
+    // before this one: exactly one rewrite for the one move of the recovery point.
+    expect(fs.started).toBe(afterCreate + 1)
+    expect(fs.finished).toBe(afterCreate + 1)
     await log.close()
     log = await Log.open(dir)
     expect(log.describeTopic('os').partitions[0]).toMatchObject({ logEndOffset: 60 })
@@ -477,37 +485,66 @@ describe('observability and flush policies', () => {
     expect(log.metrics().recordsAppended).toBe(20)
   })
 
-  it("fsyncs an 'os' topic after flushMessages records, and on flushMs", async () => {
-    // Property: the 'os' mode power-loss window is bounded by flushMessages and flushMs.
+  it("fsyncs an 'os' topic once flushMessages records are unflushed", async () => {
+    // Property: the 'os' mode power-loss window is bounded by flushMessages: the append that
+    // reaches the count starts a flush by itself (awaited through its seglog:flush round).
     log = await Log.open(dir)
     await log.createTopic('count', { durability: 'os', flushMessages: 5 })
-    await log.createTopic('timer', { durability: 'os', flushMs: 20 })
     const count = log.partition('count', 0)
     for (let i = 0; i < 4; i++) await count.append([{ value: 'x' }])
     const before = log.metrics().fsyncs
+    expect(count.log.recoveryPoint).toBe(0)
+    const flushed = flushReaching('count', 0, 5)
     await count.append([{ value: 'fifth' }])
-    await new Promise((r) => setTimeout(r, 30))
-    expect(log.metrics().fsyncs).toBeGreaterThan(before)
+    expect(log.metrics().fsyncs).toBe(before + 1)
+    await flushed
     expect(count.log.recoveryPoint).toBe(5)
-    const timer = log.partition('timer', 0)
-    await timer.append([{ value: 'x' }])
-    expect(timer.log.recoveryPoint).toBe(0)
-    await new Promise((r) => setTimeout(r, 120))
-    expect(timer.log.recoveryPoint).toBe(1)
+  })
+
+  it("fsyncs an 'os' topic on its flushMs timer", async () => {
+    // Property: the 'os' mode power-loss window is bounded by flushMs even when nothing is
+    // appended after the data. The timer is a setInterval, faked here so the test moves time (the
+    // I/O stays real); the log's clock stands still, so the write path's own flushMs check
+    // (partition.test.ts) never fires and the timer is the only thing that can flush.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      log = await Log.open(dir, { clock: () => 1_700_000_000_000 })
+      await log.createTopic('timer', { durability: 'os', flushMs: 20 })
+      const timer = log.partition('timer', 0)
+      await timer.append([{ value: 'x' }])
+      const before = log.metrics().fsyncs
+      const flushed = flushReaching('timer', 0, 1)
+      vi.advanceTimersByTime(19)
+      expect(log.metrics().fsyncs).toBe(before)
+      expect(timer.log.recoveryPoint).toBe(0)
+      vi.advanceTimersByTime(1)
+      expect(log.metrics().fsyncs).toBe(before + 1)
+      await flushed
+      expect(timer.log.recoveryPoint).toBe(1)
+      vi.advanceTimersByTime(20) // nothing new to flush: the timer costs no fsync
+      expect(log.metrics().fsyncs).toBe(before + 1)
+      await log.close()
+      log = null
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
 
 describe('acks 1 in fsync mode', () => {
   it('still makes the records durable and readable without anyone waiting', async () => {
     // Property: in 'fsync' mode the HW follows the fsynced end even when no append waits for it.
+    // The long-polls return as soon as the HW passes their offset; their maxWaitMs is only a bound
+    // on how long a broken engine keeps the test waiting before the assertions fail.
     log = await Log.open(dir)
     await log.createTopic('t')
     const p = log.partition('t', 0)
+    const values = (read: { records: { value: Buffer | null }[] }) => read.records.map((r) => r.value?.toString())
     await p.append([{ value: 'a' }], { acks: 1 })
+    expect(values(await p.read({ offset: 0, maxWaitMs: 20_000, minBytes: 1 }))).toEqual(['a'])
+    expect(p.highWatermark).toBe(1)
     await p.append([{ value: 'b' }], { acks: 0 })
-    const read = await p.read({ offset: 0, maxWaitMs: 5_000, minBytes: 1 })
-    expect(read.records.length).toBeGreaterThanOrEqual(1)
-    await new Promise((r) => setTimeout(r, 50))
+    expect(values(await p.read({ offset: 1, maxWaitMs: 20_000, minBytes: 1 }))).toEqual(['b'])
     expect(p.highWatermark).toBe(2)
   })
 })

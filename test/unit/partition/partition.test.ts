@@ -5,7 +5,9 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Log } from '../../../src/log.js'
 import { decodeBatch } from '../../../src/format/batch.js'
+import { segmentFileName } from '../../../src/segment/file-names.js'
 import { FaultFileSystem, eio } from '../../helpers/fault-fs.js'
+import { HeldSyncFileSystem } from '../../helpers/held-sync-file-system.js'
 
 let dir: string
 let log: Log | null = null
@@ -25,6 +27,16 @@ async function openWithTopic(config: Record<string, unknown> = {}, options: Reco
 }
 
 const values = (records: { value: Buffer | null }[]) => records.map((r) => r.value?.toString())
+
+/** A promise and whether it has settled yet: lets a test show a read is still waiting. */
+function settlement<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+  const tracked = { promise, settled: false }
+  const settle = () => {
+    tracked.settled = true
+  }
+  promise.then(settle, settle)
+  return tracked
+}
 
 describe('appending', () => {
   it("in 'os' mode starts a flush from the write path once flushMs has passed, without the timer", async () => {
@@ -72,25 +84,24 @@ describe('appending', () => {
   })
 
   it("resolves acks 'all' only after the fdatasync covering the batch, acks 1 before it", async () => {
-    // Property: acks 'all' in 'fsync' mode never resolves before its bytes are fsynced.
-    const fs = new FaultFileSystem()
-    let releaseSync: (() => void) | null = null
-    const gate = new Promise<void>((resolve) => (releaseSync = resolve))
+    // Property: acks 'all' in 'fsync' mode never resolves before its bytes are fsynced. The
+    // segment's fdatasync is held from the moment it is called (after the write) until released.
+    const fs = new HeldSyncFileSystem()
     const p = await openWithTopic({}, { fileSystem: fs })
-    const realSync = fs.fdatasync.bind(fs)
-    fs.fdatasync = async (fd: number) => {
-      await gate
-      return realSync(fd)
-    }
+    const sync = fs.holdNextSync(segmentFileName(0, 'log'))
     let allDone = false
     const all = p.append([{ value: 'a' }], { acks: 'all' }).then((r) => ((allDone = true), r))
-    const one = await p.append([{ value: 'b' }], { acks: 1 })
-    expect(one.baseOffset).toBe(1)
-    await new Promise((r) => setTimeout(r, 20))
-    expect(allDone).toBe(false)
-    expect(p.highWatermark).toBe(0)
-    expect((await p.read({ offset: 0 })).records).toEqual([]) // nothing readable past the HW
-    releaseSync!()
+    try {
+      const one = await p.append([{ value: 'b' }], { acks: 1 })
+      expect(one.baseOffset).toBe(1)
+      await sync.arrived
+      await new Promise((r) => setImmediate(r)) // an acknowledgement given at the write has run by now
+      expect(allDone).toBe(false)
+      expect(p.highWatermark).toBe(0)
+      expect((await p.read({ offset: 0 })).records).toEqual([]) // nothing readable past the HW
+    } finally {
+      sync.release() // also when an assertion failed: close() would wait for the held fdatasync
+    }
     expect((await all).baseOffset).toBe(0)
     await p.flush()
     expect(p.highWatermark).toBe(2)
@@ -299,10 +310,18 @@ describe('reading', () => {
 
   it('long-polls until data arrives, times out with nothing, and aborts with AbortError', async () => {
     // Property: maxWaitMs waits for the HW to move; signal aborts; the timeout returns what there is.
+    // The first poll is shown to be waiting before the append, and answered in the turn the HW
+    // moved, not by its maxWaitMs running out (a poll that expires returns what is there, 'late'
+    // included). The timeout keeps real time: it asserts what the poll returned (nothing: nothing
+    // is appended), never how long it took.
     const p = await openWithTopic()
-    const waiting = p.read({ offset: 0, maxWaitMs: 5_000 })
-    setTimeout(() => void p.append([{ value: 'late' }]), 20)
-    expect(values((await waiting).records)).toEqual(['late'])
+    const waiting = settlement(p.read({ offset: 0, maxWaitMs: 20_000 }))
+    await new Promise((r) => setImmediate(r))
+    expect(waiting.settled).toBe(false)
+    await p.append([{ value: 'late' }])
+    await new Promise((r) => setImmediate(r))
+    expect(waiting.settled).toBe(true)
+    expect(values((await waiting.promise).records)).toEqual(['late'])
     const empty = await p.read({ offset: 1, maxWaitMs: 30 })
     expect(empty.records).toEqual([])
     const controller = new AbortController()
@@ -312,21 +331,26 @@ describe('reading', () => {
   })
 
   it('ends followed streams and rejects long-polls with LOG_CLOSED on close', async () => {
-    // Property: close() never leaves a reader hanging.
+    // Property: close() never leaves a reader hanging. The follower takes 'a', then 'b' appended
+    // after it started following; its next record and the long-poll are both pending at the close.
     const p = await openWithTopic()
     await p.append([{ value: 'a' }])
-    const seen: string[] = []
-    const follower = (async () => {
-      for await (const r of p.stream({ from: 'earliest', follow: true })) seen.push(r.value!.toString())
-    })()
-    await new Promise((r) => setTimeout(r, 20))
+    const follower = p.stream({ from: 'earliest', follow: true })
+    const first = await follower.next()
+    expect(first.done ? null : first.value.value!.toString()).toBe('a')
+    const following = settlement(follower.next())
     await p.append([{ value: 'b' }])
-    const poll = p.read({ offset: 2, maxWaitMs: 60_000 }).catch((err: unknown) => err)
-    await new Promise((r) => setTimeout(r, 20))
+    await new Promise((r) => setImmediate(r))
+    expect(following.settled).toBe(true) // woken by the HW move
+    const second = await following.promise
+    expect(second.done ? null : second.value.value!.toString()).toBe('b')
+    const end = settlement(follower.next())
+    const poll = settlement(p.read({ offset: 2, maxWaitMs: 60_000 }).catch((err: unknown) => err))
+    await new Promise((r) => setImmediate(r))
+    expect([end.settled, poll.settled]).toEqual([false, false])
     await log!.close()
-    await follower
-    expect(seen).toEqual(['a', 'b'])
-    expect(await poll).toMatchObject({ code: 'LOG_CLOSED' })
+    expect(await end.promise).toEqual({ value: undefined, done: true })
+    expect(await poll.promise).toMatchObject({ code: 'LOG_CLOSED' })
     await expect(p.append([{ value: 'c' }])).rejects.toMatchObject({ code: 'LOG_CLOSED' })
   })
 
@@ -395,11 +419,16 @@ describe('retention and deleteRecords', () => {
   })
 
   it('does not let a record dated far in the future pin a segment forever', async () => {
-    // Property: time retention caps a segment's timestamp at its file's last write (FM-17).
-    const p = await openWithTopic({ segmentBytes: 256, retentionMs: 1000 })
-    await p.append([{ value: 'x'.repeat(100), timestamp: Date.now() + 100 * 365 * 86_400_000 }])
-    for (let i = 0; i < 5; i++) await p.append([{ value: 'y'.repeat(100), timestamp: Date.now() - 10_000 }])
-    await new Promise((r) => setTimeout(r, 1100))
+    // Property: time retention caps a segment's timestamp at its file's last write (FM-17). The
+    // files' mtimes are the wall clock's; the log's clock is then moved a minute past them.
+    const wallMs = Date.now()
+    let now = wallMs
+    const p = await openWithTopic({ segmentBytes: 256, retentionMs: 1000 }, { clock: () => now })
+    await p.append([{ value: 'x'.repeat(100), timestamp: wallMs + 100 * 365 * 86_400_000 }])
+    for (let i = 0; i < 5; i++) await p.append([{ value: 'y'.repeat(100), timestamp: wallMs - 10_000 }])
+    await log!.runRetention()
+    expect(p.logStartOffset).toBe(0) // just written: the future record's segment is not expired yet
+    now = Date.now() + 60_000
     await log!.runRetention()
     expect(p.logStartOffset).toBeGreaterThan(0)
   })
@@ -412,7 +441,9 @@ describe('sendTo', () => {
     await p.append([{ key: 'k', value: 'one' }, { value: 'two' }])
     await p.append([{ value: 'three' }])
     const received: Buffer[] = []
-    const server = createServer((socket) => socket.on('data', (d: Buffer) => received.push(d)))
+    let ended = (): void => {}
+    const allReceived = new Promise<void>((resolve) => (ended = resolve))
+    const server = createServer((socket) => socket.on('data', (d: Buffer) => received.push(d)).on('end', () => ended()))
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const port = (server.address() as { port: number }).port
     const socket: Socket = connect(port, '127.0.0.1')
@@ -421,7 +452,7 @@ describe('sendTo', () => {
     const result = await p.sendTo(socket, { offset: 0 })
     expect(result.nextOffset).toBe(3)
     await new Promise<void>((r) => socket.end(r))
-    await new Promise((r) => setTimeout(r, 50))
+    await allReceived // the server side saw the end: every byte sent before it has arrived
     server.close()
     const bytes = Buffer.concat(received)
     expect(bytes.subarray(0, 7).toString()).toBe('prefix:')
