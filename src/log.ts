@@ -143,8 +143,11 @@ export class Log extends EventEmitter {
 
   // --- topics ----------------------------------------------------------------------------------
 
+  // The four topic changes are async: a bad argument rejects like every other failure of a call
+  // that returns a promise, never throws synchronously past a `.catch`.
+
   /** Creates a topic; TOPIC_ALREADY_EXISTS if present. */
-  createTopic(name: string, options: CreateTopicOptions = {}): Promise<void> {
+  async createTopic(name: string, options: CreateTopicOptions = {}): Promise<void> {
     validateTopicName(name)
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options)
     const partitions = checkPartitionCount('options.partitions', options.partitions === undefined ? 1 : options.partitions)
@@ -153,7 +156,7 @@ export class Log extends EventEmitter {
   }
 
   /** Grows a topic to `count` partitions (shrinking or keeping the count is a RangeError). */
-  createPartitions(name: string, count: number): Promise<void> {
+  async createPartitions(name: string, count: number): Promise<void> {
     const meta = this.topicMeta(name)
     checkPartitionCount('count', count)
     if (count <= meta.partitions) throw outOfRange('count', `greater than the current partition count ${meta.partitions}`, count)
@@ -161,13 +164,13 @@ export class Log extends EventEmitter {
   }
 
   /** Changes topic config; applies to existing partitions at once (new segments for size limits). */
-  alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<void> {
+  async alterTopicConfig(name: string, config: Partial<TopicConfig>): Promise<void> {
     const resolved = resolveTopicConfig(config, this.topicMeta(name).config)
     return this.admin(() => this.topicRegistry.alter(name, resolved))
   }
 
   /** Deletes a topic and its data: metadata first (the commit point), then the directories. */
-  deleteTopic(name: string): Promise<void> {
+  async deleteTopic(name: string): Promise<void> {
     this.topicMeta(name)
     return this.admin(() => this.topicRegistry.delete(name))
   }
