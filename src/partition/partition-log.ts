@@ -313,7 +313,8 @@ export class PartitionLog {
 
   /** Whether an append with these properties must go to a new segment first (Kafka §3.4). */
   shouldRoll(sizeBytes: number, maxTimestamp: number, largestOffset: number, nowMs: number): boolean {
-    return this.activeSegment.shouldRoll({ sizeBytes, maxTimestamp, largestOffset, nowMs })
+    const { segmentBytes, segmentMs } = this.segmentConfig // the current config, not the one the segment was made with
+    return this.activeSegment.shouldRoll({ sizeBytes, maxTimestamp, largestOffset, nowMs, segmentBytes, segmentMs })
   }
 
   /**

@@ -15,6 +15,12 @@ export interface RollCheck {
   maxTimestamp: number
   nowMs: number
   largestOffset: number
+  /**
+   * The topic's limits now (Kafka's RollParams come from the current config): an alterTopicConfig
+   * applies to the active segment at its next append. Default: the config the segment was made with.
+   */
+  segmentBytes?: number
+  segmentMs?: number
 }
 
 /**
@@ -25,9 +31,9 @@ export interface RollCheck {
 export function shouldRoll(s: SegmentState, next: RollCheck): boolean {
   ensureLoaded(s)
   const size = s.logicalSizeBytes
-  const rollMs = s.config.segmentMs - (s.config.rollJitterMs ?? 0)
+  const rollMs = (next.segmentMs ?? s.config.segmentMs) - (s.config.rollJitterMs ?? 0)
   return (
-    (size > 0 && size > s.config.segmentBytes - next.sizeBytes) ||
+    (size > 0 && size > (next.segmentBytes ?? s.config.segmentBytes) - next.sizeBytes) ||
     (size > 0 && timeWaitedForRoll(s, next.nowMs, next.maxTimestamp) > rollMs) ||
     s.offsetIndex.isFull ||
     s.timeIndex.isFull ||
