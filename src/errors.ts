@@ -43,13 +43,71 @@ export type InternalErrorCode =
 
 export type ErrorCode = PublicErrorCode | InternalErrorCode
 
+/**
+ * Which kind of damage a CORRUPT_RECORD is (its `reason`): one public code, because a program's
+ * answer is the same (the data is damaged: repair, restore or skip), and a reason for the program
+ * that wants to tell them apart or report them.
+ */
+export type CorruptionReason =
+  | 'crc-mismatch' // a batch's CRC-32C does not match its bytes
+  | 'invalid-batch' // a batch header or its records break the v2 format (lengths, magic, counts, varints)
+  | 'offset-out-of-sequence' // a batch's base offset does not follow the previous batch's last offset
+  | 'invalid-control-batch' // a control batch that does not hold exactly one valid control record
+  | 'segment-too-large' // a .log longer than a segment can be
+  | 'damaged-acknowledged-data' // damage at open below the recovery point, or with valid batches after it
+  | 'damaged-active-segment' // unreadable bytes in the active segment after a clean shutdown
+  | 'missing-segment' // a gap between segments, or the first segment above the checkpointed log start
+  | 'log-end-below-recovery-point' // the log ends before its checkpointed recovery point
+  | 'corrupt-metadata' // a topic metadata file that does not parse or does not validate
+
+/**
+ * The facts of a SeglogError beside its message, each present only when known: the file and the
+ * byte position in it, the offset concerned, the partition, and for CORRUPT_RECORD the kind of
+ * damage. Like Node's own system errors (`err.path`, `err.syscall`), they are plain fields.
+ */
+export interface SeglogErrorDetails {
+  path?: string
+  position?: number
+  offset?: number
+  topic?: string
+  partition?: number
+  reason?: CorruptionReason
+}
+
+const DETAIL_KEYS = ['path', 'position', 'offset', 'topic', 'partition', 'reason'] as const
+
 export class SeglogError extends Error {
   readonly code: ErrorCode
+  /** The file concerned (a `.log`, an index, a metadata file, a partition directory). */
+  declare readonly path?: string
+  /** Byte position in `path`. */
+  declare readonly position?: number
+  /** The offset concerned (the first offset affected, for damage). */
+  declare readonly offset?: number
+  declare readonly topic?: string
+  declare readonly partition?: number
+  /** CORRUPT_RECORD: the kind of damage. */
+  declare readonly reason?: CorruptionReason
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown } & SeglogErrorDetails) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'SeglogError'
     this.code = code
+    if (options !== undefined) setDetails(this, options)
+  }
+}
+
+/** Sets the details `err` does not have yet (a layer above adds what it knows: the partition). */
+export function addErrorDetails<E extends SeglogError>(err: E, details: SeglogErrorDetails): E {
+  setDetails(err, details, false)
+  return err
+}
+
+function setDetails(err: SeglogError, details: SeglogErrorDetails, overwrite = true): void {
+  for (const key of DETAIL_KEYS) {
+    const value = details[key]
+    if (value === undefined || (!overwrite && err[key] !== undefined)) continue
+    Object.defineProperty(err, key, { value, enumerable: true, writable: false, configurable: true })
   }
 }
 

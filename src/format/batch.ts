@@ -340,7 +340,7 @@ export function checkBatchAt(buf: Buffer, pos: number, verifyCrc: boolean): numb
     const stored = buf.readUInt32BE(pos + CRC_POS)
     const computed = computeBatchCrc(buf, pos, sizeBytes)
     if (computed !== stored) {
-      throw corruptRecord(pos, `stored CRC 0x${stored.toString(16).padStart(8, '0')} != computed 0x${computed.toString(16).padStart(8, '0')} over ${sizeBytes} bytes`)
+      throw corruptRecord(pos, `stored CRC 0x${stored.toString(16).padStart(8, '0')} != computed 0x${computed.toString(16).padStart(8, '0')} over ${sizeBytes} bytes`, 'crc-mismatch')
     }
   }
   const codecId = buf.readInt16BE(pos + ATTRIBUTES_POS) & COMPRESSION_CODEC_MASK

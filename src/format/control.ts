@@ -51,7 +51,10 @@ const TYPE_IDS: Record<ControlType, number> = { ABORT: 0, COMMIT: 1 }
 
 /** A damaged marker: the batch is known by its offsets here, not by a byte position. */
 function corruptMarker(batch: DecodedBatch, detail: string): SeglogError {
-  return new SeglogError('CORRUPT_RECORD', `Corrupt control record in the batch at offset ${batch.baseOffset}: ${detail}`)
+  return new SeglogError('CORRUPT_RECORD', `Corrupt control record in the batch at offset ${batch.baseOffset}: ${detail}`, {
+    offset: batch.baseOffset,
+    reason: 'invalid-control-batch',
+  })
 }
 
 /** Encodes a COMMIT or ABORT marker for `producerId`/`producerEpoch`: exactly 78 bytes. */
@@ -85,9 +88,10 @@ export function encodeControlBatch(o: ControlBatchInput): Buffer {
 
 /** Reads the marker of a decoded control batch holding one record (see the file header). */
 export function decodeControlRecord(batch: DecodedBatch): ControlRecord {
-  if (!batch.isControl || batch.records.length !== 1) {
-    throw invalidArgValue('batch', batch.records?.length, 'must be a control batch holding one record')
-  }
+  if (!batch.isControl) throw invalidArgValue('batch', batch.attributes, 'must be a control batch')
+  // A stored batch whose control bit is set but whose record count is not one is damage, not a
+  // programmer error: recovery meets it through txn-replay.ts.
+  if (batch.records.length !== 1) throw corruptMarker(batch, `a control batch holds ${batch.records.length} records, not one`)
   const { key, value } = batch.records[0]
   if (key === null || key.length < CONTROL_KEY_BYTES) {
     throw corruptMarker(batch, `control record key has ${key?.length ?? 'null'} bytes, expected ${CONTROL_KEY_BYTES}`)

@@ -3,8 +3,9 @@
  * message names the byte position inside the caller's buffer and the numbers that failed. The
  * format layer never sees file names; the segment layer adds the path when it rethrows.
  */
-import { SeglogError } from '../errors.js'
+import { SeglogError, type CorruptionReason } from '../errors.js'
 
-export function corruptRecord(position: number, detail: string): SeglogError {
-  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch data at position ${position}: ${detail}`)
+/** `position` is in the caller's buffer; the layer that knows the file replaces it with the file position. */
+export function corruptRecord(position: number, detail: string, reason: CorruptionReason = 'invalid-batch'): SeglogError {
+  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch data at position ${position}: ${detail}`, { position, reason })
 }

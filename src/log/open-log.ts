@@ -12,6 +12,7 @@
  * A failed open leaves the directory openable: every loaded partition is closed and the lock
  * released whatever closing meets, and the open's own error is the one reported.
  */
+import { addErrorDetails, SeglogError } from '../errors.js'
 import { DirLock } from '../io/dir-lock.js'
 import { ioFailure } from '../io/io-errors.js'
 import { joinPath, type FileSystem } from '../io/file.js'
@@ -124,6 +125,8 @@ export async function openLogDirectory(fs: FileSystem, dir: string, options: Ope
           repair: options.repair,
           nowMs: options.nowMs,
           segmentCache,
+        }).catch((err: unknown) => {
+          throw err instanceof SeglogError ? addErrorDetails(err, { topic: meta.name, partition: p }) : err
         })
         logs.push(log)
         topicReports.push(report)

@@ -83,7 +83,10 @@ export class Topics {
     const state = this.state(topic)
     const handle = state.partitions[partition]
     if (handle === undefined) {
-      throw new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has ${state.partitions.length} partitions; there is no partition ${partition}`)
+      throw new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Topic ${topic} has ${state.partitions.length} partitions; there is no partition ${partition}`, {
+        topic,
+        partition,
+      })
     }
     return handle
   }
@@ -106,7 +109,7 @@ export class Topics {
   }
 
   async create(name: string, partitions: number, config: Readonly<TopicConfig>): Promise<void> {
-    if (this.byName.has(name)) throw new SeglogError('TOPIC_ALREADY_EXISTS', `Topic ${name} already exists in ${this.dir}`)
+    if (this.byName.has(name)) throw new SeglogError('TOPIC_ALREADY_EXISTS', `Topic ${name} already exists in ${this.dir}`, { topic: name })
     const meta: TopicMetadata = { name, partitions, config }
     const logs = await this.createPartitionLogs(meta, 0, partitions)
     await this.commit(meta, 0, logs)
@@ -145,7 +148,7 @@ export class Topics {
 
   private state(name: string): TopicState {
     const state = this.byName.get(name)
-    if (state === undefined) throw new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic ${name} in ${this.dir}`)
+    if (state === undefined) throw new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic ${name} in ${this.dir}`, { topic: name })
     return state
   }
 

@@ -68,9 +68,9 @@ export function loadTopics(fs: FileSystem, dir: string): Map<string, TopicMetada
       // A config value this version cannot act on (seglog 0.1.0 accepted cleanupPolicy 'compact'
       // and did nothing with it) is not damage: refused as at createTopic, naming the file to edit.
       if (cause instanceof SeglogError && (cause.code === 'UNSUPPORTED_FEATURE' || cause.code === 'UNSUPPORTED_COMPRESSION_TYPE')) {
-        throw new SeglogError(cause.code, `Topic metadata ${path}: ${cause.message}`, { cause })
+        throw new SeglogError(cause.code, `Topic metadata ${path}: ${cause.message}`, { cause, path })
       }
-      throw new SeglogError('CORRUPT_RECORD', `Corrupt topic metadata ${path}: ${(cause as Error).message}`, { cause })
+      throw new SeglogError('CORRUPT_RECORD', `Corrupt topic metadata ${path}: ${(cause as Error).message}`, { cause, path, reason: 'corrupt-metadata' })
     }
     topics.set(meta.name, meta)
   }

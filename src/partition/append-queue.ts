@@ -16,6 +16,7 @@ import { encodeRecordBatch, type RecordInput } from '../format/batch.js'
 import { SeglogError } from '../errors.js'
 import { APPEND_QUEUE_BATCHES_MAX, APPEND_WRITE_BUFFERS_MAX, APPEND_WRITE_BYTES_MAX } from '../limits.js'
 import type { TopicConfig } from '../options.js'
+import type { PartitionId } from './log-context.js'
 import type { Acks, ValidAppendOptions } from './partition-options.js'
 
 export interface AppendResult {
@@ -54,7 +55,7 @@ export function encodeAppend(
   options: ValidAppendOptions,
   config: Readonly<TopicConfig>,
   nowMs: number,
-  label: string,
+  id: PartitionId,
 ): PendingAppend {
   const logAppendTime = config.messageTimestampType === 'LogAppendTime'
   const batch = encodeRecordBatch(
@@ -68,7 +69,8 @@ export function encodeAppend(
     batchArena.release(batch)
     throw new SeglogError(
       'RECORD_TOO_LARGE',
-      `Batch of ${batch.length} bytes for ${label} exceeds ${batch.length > config.maxMessageBytes ? `maxMessageBytes (${config.maxMessageBytes})` : `segmentBytes (${config.segmentBytes})`}`,
+      `Batch of ${batch.length} bytes for ${id.topic}-${id.partition} exceeds ${batch.length > config.maxMessageBytes ? `maxMessageBytes (${config.maxMessageBytes})` : `segmentBytes (${config.segmentBytes})`}`,
+      { topic: id.topic, partition: id.partition },
     )
   }
   return {

@@ -10,7 +10,7 @@
  * back to the arena as soon as its write returns.
  */
 import { appendChannel, rollChannel } from '../diagnostics.js'
-import { SeglogError } from '../errors.js'
+import { addErrorDetails, SeglogError } from '../errors.js'
 import { setBaseOffset } from '../format/batch-header.js'
 import { setLogAppendTime } from '../format/batch.js'
 import { failStopError } from '../io/io-errors.js'
@@ -126,7 +126,7 @@ export class BatchWriter {
     } catch (err) {
       if (err instanceof SeglogError && err.code === 'DISK_FULL') {
         this.ctx.metrics.diskFullErrors++
-        settleUnwritten(run, err)
+        settleUnwritten(run, addErrorDetails(err, { offset: run[0]!.result!.baseOffset, topic: this.id.topic, partition: this.id.partition }))
         return
       }
       const failure = failStopError(err, `Writing to ${this.label()}`)

@@ -2,7 +2,7 @@
 import { SeglogError } from '../errors.js'
 
 export function unknownPartitionError(topic: string, partition: number): SeglogError {
-  return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${topic}-${partition} was deleted with its topic`)
+  return new SeglogError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${topic}-${partition} was deleted with its topic`, { topic, partition })
 }
 
 export function logClosedError(): SeglogError {

@@ -21,7 +21,7 @@
  *
  * Concurrency: single-threaded; the partition serialises appends, rolls and retention.
  */
-import { SeglogError } from '../errors.js'
+import { SeglogError, type SeglogErrorDetails } from '../errors.js'
 import type { FileSystem } from '../io/file.js'
 import { joinPath } from '../io/file.js'
 import type { TopicConfig } from '../options.js'
@@ -200,6 +200,7 @@ export class PartitionLog {
           throw new SeglogError(
             'CORRUPT_RECORD',
             `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail}), ${why}; open with { repair: true } to truncate the partition there`,
+            { path: segment.path, position: damage.position, offset: damage.firstBadOffset, reason: 'damaged-acknowledged-data' },
           )
         }
         addLostOffsets(report, damage.firstBadOffset, this.logEndOffset)
@@ -237,6 +238,7 @@ export class PartitionLog {
       throw new SeglogError(
         'CORRUPT_RECORD',
         `Missing records in ${this.dir}: the log ends at offset ${this.logEndOffset} (${this.activeSegment.path}) but its checkpointed recovery point is ${recoveryPoint}; open with { repair: true } to continue from offset ${this.logEndOffset}`,
+        { path: this.activeSegment.path, offset: this.logEndOffset, reason: 'log-end-below-recovery-point' },
       )
     }
     addLostOffsets(report, this.logEndOffset, recoveryPoint)
@@ -256,6 +258,7 @@ export class PartitionLog {
       throw new SeglogError(
         'CORRUPT_RECORD',
         `Corrupt record batch in ${active.path} at position ${damage.position} (${damage.detail}) after a clean shutdown; open with { repair: true } to truncate the partition there`,
+        { path: active.path, position: damage.position, offset: active.nextOffset, reason: 'damaged-active-segment' },
       )
     }
     const endBefore = active.nextOffset
@@ -274,6 +277,7 @@ export class PartitionLog {
       // A sealed segment whose opening scan stopped early is damaged (it was whole when rolled).
       const damage = segment.invalidTail
       let detail: string | null = null
+      let facts: SeglogErrorDetails = {}
       if (damage !== null && segment.nextOffset === next.baseOffset) {
         // The next segment starts exactly where this one's valid batches end, so the bytes after
         // them hold no record: untrimmed preallocation or a tail cut mid-roll. Trim, don't refuse —
@@ -286,13 +290,16 @@ export class PartitionLog {
           continue
         }
         detail = `Corrupt record batch in ${segment.path} at position ${firstBad.position} (${firstBad.detail})`
+        facts = { path: segment.path, position: firstBad.position, offset: firstBad.firstBadOffset, reason: 'damaged-acknowledged-data' }
       } else if (damage !== null) {
         detail = `Corrupt record batch in ${segment.path} at position ${damage.position} (${damage.detail})`
+        facts = { path: segment.path, position: damage.position, offset: segment.nextOffset, reason: 'damaged-acknowledged-data' }
       } else if (segment.nextOffset !== next.baseOffset) {
         detail = `Missing or overlapping segment in ${this.dir}: ${segment.path} ends at offset ${segment.nextOffset} but the next segment starts at ${next.baseOffset}`
+        facts = { path: segment.path, offset: segment.nextOffset, reason: 'missing-segment' }
       }
       if (detail === null) continue
-      if (!repair) throw new SeglogError('CORRUPT_RECORD', `${detail}; open with { repair: true } to truncate the partition there`)
+      if (!repair) throw new SeglogError('CORRUPT_RECORD', `${detail}; open with { repair: true } to truncate the partition there`, facts)
       const lostTo = this.logEndOffset
       for (const later of this.segments.splice(i + 1)) {
         report.truncatedBytes += later.sizeBytes
@@ -503,6 +510,7 @@ function checkFirstSegmentAtLogStart(dir: string, segments: readonly Segment[], 
     throw new SeglogError(
       'CORRUPT_RECORD',
       `Missing segment in ${dir}: the first segment ${first.path} starts at offset ${first.baseOffset} but the checkpointed log start is ${logStart}; open with { repair: true } to start the partition at ${first.baseOffset}`,
+      { path: first.path, offset: logStart, reason: 'missing-segment' },
     )
   }
   addLostOffsets(report, logStart, first.baseOffset)

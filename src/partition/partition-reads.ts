@@ -8,7 +8,7 @@
  * reading (EIO from a pread) rejects that call with STORAGE_ERROR; it does not fail the log.
  */
 import type { Socket } from 'node:net'
-import { SeglogError } from '../errors.js'
+import { addErrorDetails, SeglogError } from '../errors.js'
 import { readFailure } from '../io/io-errors.js'
 import { STREAM_FETCH_BYTES } from '../limits.js'
 import type { HighWatermark } from './high-watermark.js'
@@ -51,7 +51,7 @@ export class PartitionReads {
       try {
         collected = collectRecords(this.log, o.offset, this.hw.readBound(), o.maxBytes, o.maxRecords)
       } catch (err) {
-        throw readFailure(err, `Reading ${this.label()} at offset ${o.offset}`)
+        throw this.withPartition(readFailure(err, `Reading ${this.label()} at offset ${o.offset}`))
       }
       // No clock read for a read that does not wait (performance.now() was ~5% of a point read).
       const remainingMs = deadline === 0 ? 0 : deadline - performance.now()
@@ -107,7 +107,7 @@ export class PartitionReads {
         if (found !== null) return found.offset < hw ? found.offset : null
       }
     } catch (err) {
-      throw readFailure(err, `Looking up timestamp ${timestampMs} in ${this.label()}`)
+      throw this.withPartition(readFailure(err, `Looking up timestamp ${timestampMs} in ${this.label()}`))
     }
     return null
   }
@@ -124,7 +124,7 @@ export class PartitionReads {
     try {
       slice = sliceForSend(this.log.segments, this.log.floorIndex(o.offset), o.offset, this.hw.readBound(), o.maxBytes)
     } catch (err) {
-      throw readFailure(err, `Reading ${this.label()} at offset ${o.offset} for sendTo`)
+      throw this.withPartition(readFailure(err, `Reading ${this.label()} at offset ${o.offset} for sendTo`))
     }
     if (slice === null) return { bytes: 0, nextOffset: o.offset }
     // A system error here is the target's as often as the segment's (sendfile cannot tell them
@@ -141,6 +141,11 @@ export class PartitionReads {
     return (await this.offsetForTimestamp(from.timestamp)) ?? this.hw.offset
   }
 
+  /** A SeglogError from below gains this partition's topic and number (the segment layer knows only files). */
+  private withPartition(err: unknown): unknown {
+    return err instanceof SeglogError ? addErrorDetails(err, { topic: this.id.topic, partition: this.id.partition }) : err
+  }
+
   private label(): string {
     return `${this.id.topic}-${this.id.partition}`
   }
@@ -151,6 +156,7 @@ export class PartitionReads {
       throw new SeglogError(
         'OFFSET_OUT_OF_RANGE',
         `Offset ${offset} is out of range for ${this.id.topic}-${this.id.partition}: readable offsets are [${this.log.logStartOffset}, ${hw}]`,
+        { offset, topic: this.id.topic, partition: this.id.partition },
       )
     }
   }

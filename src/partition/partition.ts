@@ -110,7 +110,7 @@ export class Partition {
       const failure = this.ctx.failure()
       if (failure) throw failure
       const valid = validateAppendOptions(options)
-      return this.appendQueue.push(encodeAppend(records, valid, this.config, this.ctx.now(), `${this.topic}-${this.partition}`))
+      return this.appendQueue.push(encodeAppend(records, valid, this.config, this.ctx.now(), this))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -163,7 +163,11 @@ export class Partition {
     assertSafeNonNegativeInteger('beforeOffset', beforeOffset)
     if (this.ctx.closed()) throw logClosedError()
     if (beforeOffset > this.hw.offset) {
-      throw new SeglogError('OFFSET_OUT_OF_RANGE', `deleteRecords(${beforeOffset}) is past the high watermark ${this.hw.offset} of ${this.topic}-${this.partition}`)
+      throw new SeglogError('OFFSET_OUT_OF_RANGE', `deleteRecords(${beforeOffset}) is past the high watermark ${this.hw.offset} of ${this.topic}-${this.partition}`, {
+        offset: beforeOffset,
+        topic: this.topic,
+        partition: this.partition,
+      })
     }
     await this.runExclusive(async () => {
       // Fail-stop covers deletions too: a log start that a failed checkpoint left in memory only

@@ -9,7 +9,7 @@
  */
 import { batchSizeAt, isBatchCrcValid, isControlBatch, ATTRIBUTES_POS, BATCH_HEADER_BYTES, baseOffsetAt, lastOffsetAt } from '../format/batch-header.js'
 import { appendBatchRecords, type LogRecord } from '../format/batch-records.js'
-import { SeglogError } from '../errors.js'
+import { SeglogError, type CorruptionReason } from '../errors.js'
 import type { PartitionLog } from './partition-log.js'
 import { hasTestBug } from '../test-bugs.js'
 
@@ -37,8 +37,8 @@ export interface CollectResult {
  * totalling at most `maxBytes` (the first batch is returned whatever its size, like Kafka's
  * minOneMessage). Throws CORRUPT_RECORD for a batch that fails its CRC.
  */
-function corruptAt(path: string, position: number, detail: string, cause?: unknown): SeglogError {
-  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${path} at position ${position}: ${detail}`, cause === undefined ? undefined : { cause })
+function corruptAt(path: string, position: number, detail: string, reason: CorruptionReason, cause?: unknown): SeglogError {
+  return new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${path} at position ${position}: ${detail}`, { cause, path, position, reason })
 }
 
 export function collectRecords(log: PartitionLog, offset: number, bound: ReadBound, maxBytes: number, maxRecords: number): CollectResult {
@@ -76,7 +76,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
       // wrong offsets would be worse than an error.
       if ((pos === 0 ? baseOffset > nextOffset : baseOffset !== previousLastOffset + 1) || lastOffset < baseOffset) {
         const after = pos === 0 ? `the read of offset ${nextOffset}` : `offset ${previousLastOffset}`
-        throw corruptAt(segment.path, slice.position + pos, `batch offsets ${baseOffset}..${lastOffset} after ${after}`)
+        throw corruptAt(segment.path, slice.position + pos, `batch offsets ${baseOffset}..${lastOffset} after ${after}`, 'offset-out-of-sequence')
       }
       if (baseOffset >= bound.offset) break
       previousLastOffset = lastOffset
@@ -86,7 +86,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
         // a marker's would otherwise vanish as a hole (found by the on-disk fuzzer, SEED=2129207310
         // input 1918 and SEED=2980498393 input 1051). Markers are small; the check costs little.
         if (!NO_CRC_ON_READ && !isBatchCrcValid(bytes, pos, sizeBytes)) {
-          throw corruptAt(segment.path, slice.position + pos, 'CRC-32C mismatch in a batch marked as a control batch')
+          throw corruptAt(segment.path, slice.position + pos, 'CRC-32C mismatch in a batch marked as a control batch', 'crc-mismatch')
         }
         nextOffset = Math.max(nextOffset, lastOffset + 1)
         pos += sizeBytes
@@ -95,7 +95,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
       try {
         nextOffset = appendBatchRecords(bytes, pos, records, nextOffset, bound.offset, maxRecords, !NO_CRC_ON_READ)
       } catch (err) {
-        if (err instanceof SeglogError && err.code === 'CORRUPT_RECORD') throw corruptAt(segment.path, slice.position + pos, err.message, err)
+        if (err instanceof SeglogError && err.code === 'CORRUPT_RECORD') throw corruptAt(segment.path, slice.position + pos, err.message, err.reason ?? 'invalid-batch', err)
         throw err
       }
       if (records.length < maxRecords) nextOffset = Math.max(nextOffset, Math.min(lastOffset + 1, bound.offset))
@@ -105,7 +105,7 @@ export function collectRecords(log: PartitionLog, offset: number, bound: ReadBou
       // Nothing below the bound here. In a segment wholly below the HW's segment that can only be a
       // damaged base offset claiming to be past the HW: an error, never a loop that cannot advance.
       if (segment.baseOffset < bound.segmentBaseOffset) {
-        throw corruptAt(segment.path, slice.position, `batch base offset ${baseOffsetAt(bytes, 0)} is past the high watermark ${bound.offset}`)
+        throw corruptAt(segment.path, slice.position, `batch base offset ${baseOffsetAt(bytes, 0)} is past the high watermark ${bound.offset}`, 'offset-out-of-sequence')
       }
       break
     }

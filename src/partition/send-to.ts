@@ -55,7 +55,12 @@ export function sliceForSend(segments: readonly Segment[], startIndex: number, o
       if (baseOffsetAt(bytes, pos) >= bound.offset) break
       const size = batchSizeAt(bytes, pos)
       if (!isBatchCrcValid(bytes, pos, size)) {
-        throw new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${segment.path} at position ${read.position + pos}: CRC-32C mismatch`)
+        throw new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${segment.path} at position ${read.position + pos}: CRC-32C mismatch`, {
+          path: segment.path,
+          position: read.position + pos,
+          offset: baseOffsetAt(bytes, pos),
+          reason: 'crc-mismatch',
+        })
       }
       nextOffset = lastOffsetAt(bytes, pos) + 1
       pos += size

@@ -35,6 +35,7 @@
  * for the descriptor at every read, because a released segment reopens with a new one.
  * Concurrency: one scanner per scan buffer; the buffer is not shared while a scan is live.
  */
+import type { CorruptionReason } from '../errors.js'
 import {
   BASE_OFFSET_POS,
   BATCH_HEADER_BYTES,
@@ -70,6 +71,8 @@ export interface ScanStop {
   /** Position of the first byte not covered by a valid batch. */
   position: number
   detail: string
+  /** For 'corrupt' stops: the kind of damage (CORRUPT_RECORD's `reason`). Default 'invalid-batch'. */
+  damage?: CorruptionReason
 }
 
 export interface BatchScanRange {
@@ -169,7 +172,7 @@ export class BatchScanner {
     if ((this.batchesReturned > 0 || this.firstChecked) && baseOffset !== this.lastOffset + 1) {
       this.outOfSequence = true
       const expected = this.batchesReturned > 0 ? `the previous batch's last offset ${this.lastOffset}` : `the segment's base offset ${this.lastOffset + 1}`
-      return this.halt('corrupt', position, `base offset ${baseOffset} does not follow ${expected}`)
+      return this.halt('corrupt', position, `base offset ${baseOffset} does not follow ${expected}`, 'offset-out-of-sequence')
     }
     // Inside the CRC, but read here before any CRC check: a damaged one must not become the
     // segment's max timestamp (an int64 outside the safe range failed the time index write at
@@ -186,7 +189,7 @@ export class BatchScanner {
     this.current = batch
     if (this.verifyCrc) {
       const bytes = this.batchBytes()
-      if (!isBatchCrcValid(bytes, 0, sizeBytes)) return this.halt('corrupt', position, 'CRC-32C mismatch')
+      if (!isBatchCrcValid(bytes, 0, sizeBytes)) return this.halt('corrupt', position, 'CRC-32C mismatch', 'crc-mismatch')
     }
     this.position = position + sizeBytes
     this.lastOffset = batch.lastOffset
@@ -208,8 +211,8 @@ export class BatchScanner {
     return bytes
   }
 
-  private halt(reason: ScanStopReason, position: number, detail: string): null {
-    this.stop = { reason, position, detail }
+  private halt(reason: ScanStopReason, position: number, detail: string, damage?: CorruptionReason): null {
+    this.stop = damage === undefined ? { reason, position, detail } : { reason, position, detail, damage }
     this.current = null
     return null
   }

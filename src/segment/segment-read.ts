@@ -206,7 +206,12 @@ function wholeBatchesEnd(buf: Buffer, bufStart: number, from: number, to: number
     const at = end - bufStart
     const baseOffset = baseOffsetAt(buf, at)
     if (end > from && baseOffset !== lastOffset + 1) {
-      throw new SeglogError('CORRUPT_RECORD', `${path}: invalid batch at position ${end}: ${outOfSequence(end, baseOffset, lastOffset).detail}`)
+      throw new SeglogError('CORRUPT_RECORD', `${path}: invalid batch at position ${end}: ${outOfSequence(end, baseOffset, lastOffset).detail}`, {
+        path,
+        position: end,
+        offset: baseOffset,
+        reason: 'offset-out-of-sequence',
+      })
     }
     const size = buf.readInt32BE(at + BATCH_LENGTH_POS) + LOG_OVERHEAD_BYTES
     if (size < BATCH_HEADER_BYTES || end + size > to) break

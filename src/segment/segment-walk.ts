@@ -97,14 +97,19 @@ function checkScanEnd(s: SegmentState, scanner: BatchScanner): void {
   if (stop.reason !== 'end') throw corruptWithin(s, stop)
 }
 
-export function corruptWithin(s: SegmentState, stop: Pick<ScanStop, 'position' | 'detail'>): SeglogError {
+export function corruptWithin(s: SegmentState, stop: Pick<ScanStop, 'position' | 'detail' | 'damage'>): SeglogError {
   return new SeglogError(
     'CORRUPT_RECORD',
     `${s.logPath}: invalid batch at position ${stop.position} within the logical size ${s.logicalSizeBytes}: ${stop.detail}`,
+    { path: s.logPath, position: stop.position, reason: stop.damage ?? 'invalid-batch' },
   )
 }
 
 /** The stop of a walk at a batch whose base offset does not continue the previous batch. */
-export function outOfSequence(position: number, baseOffset: number, previousLastOffset: number): Pick<ScanStop, 'position' | 'detail'> {
-  return { position, detail: `base offset ${baseOffset} does not follow the previous batch's last offset ${previousLastOffset}` }
+export function outOfSequence(position: number, baseOffset: number, previousLastOffset: number): Pick<ScanStop, 'position' | 'detail' | 'damage'> {
+  return {
+    position,
+    detail: `base offset ${baseOffset} does not follow the previous batch's last offset ${previousLastOffset}`,
+    damage: 'offset-out-of-sequence',
+  }
 }

@@ -137,7 +137,10 @@ export class Segment implements ReleasableSegment {
       segment = new Segment(fs, dir, baseOffset, config, fd, { ...options, sealed, nowMs: options.nowMs ?? Date.now() })
       const s = segment.s
       if (s.fileSizeBytes > SEGMENT_BYTES_MAX) {
-        throw new SeglogError('CORRUPT_RECORD', `${s.logPath}: ${s.fileSizeBytes} bytes is more than a segment can hold (${SEGMENT_BYTES_MAX})`)
+        throw new SeglogError('CORRUPT_RECORD', `${s.logPath}: ${s.fileSizeBytes} bytes is more than a segment can hold (${SEGMENT_BYTES_MAX})`, {
+          path: s.logPath,
+          reason: 'segment-too-large',
+        })
       }
       if (sealed) markUsed(s)
       else ensureLoaded(s)
