@@ -1,5 +1,5 @@
 /**
- * Tracing through `node:diagnostics_channel` (api.md "Observability"). Publishing is guarded by
+ * Tracing through `node:diagnostics_channel` (api.md "Checking and observing"). Publishing is guarded by
  * `hasSubscribers`, so an untraced log pays one property read per event and allocates nothing.
  *
  * | channel          | message                                                              |

@@ -1,5 +1,5 @@
 /**
- * Counters behind `log.metrics()` (api.md "Observability"): plain numbers bumped on the hot paths
+ * Counters behind `log.metrics()` (api.md "Checking and observing"): plain numbers bumped on the hot paths
  * (no allocation per append) and a fixed-bucket latency histogram for fsyncs. Snapshots are copies.
  */
 

@@ -13,32 +13,15 @@
  *   which lie outside every clone however the path is written.
  * URLs with a scheme (`https:`, `mailto:`) and in-page anchors are not paths.
  */
-import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from './api-surface.js'
-
-/** Folders that are not the project's documents: dependencies, VCS data, generated output. */
-const SKIPPED_DIRS = new Set(['node_modules', '.git', 'build', 'dist', 'dist-check'])
+import { markdownFiles } from './repo-files.js'
 
 const LINK_TARGET = /\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)|^\s*\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)/gm
 const PARENT_PATH = /(?<![\w./-])((?:\.\.\/)+[^\s`'"()<>\][,;]*)/g
 const WORKSPACE_SHARED = /(?<![\w-])shared\/(?:docs|reference)\b/g
-
-export function markdownFiles(root: string): string[] {
-  const files: string[] = []
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) {
-        if (!SKIPPED_DIRS.has(entry.name)) walk(join(dir, entry.name))
-      } else if (entry.isFile() && entry.name.endsWith('.md')) {
-        files.push(join(dir, entry.name))
-      }
-    }
-  }
-  walk(root)
-  return files.sort()
-}
 
 function isOutside(root: string, fromDir: string, target: string): boolean {
   const path = relative(root, resolve(fromDir, target))

@@ -1,6 +1,6 @@
 /**
- * H8, readers vs retention (reliability.md FM-19, api.md "Returned Buffers stay valid for as long
- * as they are referenced"): Buffers read from a segment — views of its mapping on the native
+ * H8, readers vs retention (reliability.md FM-19, api.md "Returned Buffers …
+ * stay valid for as long as they are referenced"): Buffers read from a segment — views of its mapping on the native
  * binding, copies in the fallback — keep their bytes after retention unlinks the segment, through
  * many GCs and after the log is closed, and the process never dies of it. Runs in a child with
  * --expose-gc (retention-reader-child.mjs), so a use-after-unmap kills the child, not the suite.

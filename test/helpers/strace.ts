@@ -1,5 +1,5 @@
 /**
- * strace as a fault injector for child processes (reliability.md H5, research §2): run a command
+ * strace as a fault injector for child processes (reliability.md H5, "Facts about this platform"): run a command
  * with a syscall failing at its N-th call, and read the trace afterwards to see exactly which calls
  * happened, in which order, on which thread.
  *

@@ -150,7 +150,7 @@ describe('append validation (scenario 44)', () => {
 
 describe('segment roll (scenarios 45–47)', () => {
   test('rolls on time: by wall clock without record timestamps, by record timestamps with them, never into an empty segment', async () => {
-    // Kafka testTimeBasedLogRollDuringAppend. Property (§3.4): a non-empty segment rolls when the
+    // Kafka testTimeBasedLogRollDuringAppend. Property (kafka-storage.md §3.4): a non-empty segment rolls when the
     // append's max timestamp minus the first batch's timestamp exceeds segmentMs; when the first
     // batch has no timestamp, the time since the segment was created decides. An empty append is a
     // bad argument in seglog (Kafka accepts and ignores it): refused, it cannot roll either.
@@ -222,7 +222,7 @@ describe('segment roll (scenarios 45–47)', () => {
   })
 
   test('rolls when an index is full, before the segment is', async () => {
-    // Kafka §3.4 (LogSegment.shouldRoll: offset or time index full). Property: segmentIndexBytes
+    // kafka-storage.md §3.4 (LogSegment.shouldRoll: offset or time index full). Property: segmentIndexBytes
     // bounds every index file. A 48-byte time index has 4 slots and keeps the last for the entry
     // written at roll, so with an entry for every batch after the first, segments hold 4 batches.
     const clock = new ManualClock()
@@ -493,7 +493,7 @@ describe('reads (scenario 51)', () => {
   })
 
   test('reads across segments, and refuses a read past a gap between segments (testReadAtLogGap)', async () => {
-    // Kafka testReadAtLogGap. Property (§3.3): a read at an offset no batch of its segment holds
+    // Kafka testReadAtLogGap. Property (kafka-storage.md §3.3): a read at an offset no batch of its segment holds
     // continues in the next segment. With seglog's contiguous offsets that is a read reaching the
     // end of a segment. Kafka makes the gap by truncating the first segment in place; seglog has no
     // compaction, so a read never skips offsets (docs/decisions.md): one that would jump the gap is

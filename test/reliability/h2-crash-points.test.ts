@@ -1,5 +1,5 @@
 /**
- * H2, crash-point enumeration (reliability.md, research §4.2): a bounded, seeded workload
+ * H2, crash-point enumeration (reliability.md H2): a bounded, seeded workload
  * (crash-points/workload-worker.mjs: appends, grouped appends, flushes, deleteRecords, retention,
  * close/reopen, config changes on 2 KiB segments) is traced once to count its write, pwrite64,
  * writev/pwritev, fdatasync, fsync, openat, rename, unlink, ftruncate, mkdir… calls; then, for each

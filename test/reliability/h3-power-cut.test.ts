@@ -1,5 +1,5 @@
 /**
- * H3, power cuts (reliability.md, research §4.3): the log lives on a loop-mounted ext4 or xfs
+ * H3, power cuts (reliability.md H3): the log lives on a loop-mounted ext4 or xfs
  * image; a worker appends with acks 'all'; at a seeded random moment the worker is frozen, the
  * image copied and the copy mounted (the page cache is lost, the journal replays), the worker
  * killed, and the log on the copy opened and checked: every append acknowledged before the cut
@@ -29,7 +29,7 @@ const SEED = seedFromEnv('SEED')
 const DEFAULT_CUTS_PER_FS = process.env.SEGLOG_NO_NATIVE === '1' ? 10 : 25
 const CUTS_PER_FS = Number(process.env.SEGLOG_H3_CUTS || process.env.SEGLOG_ITERS || DEFAULT_CUTS_PER_FS)
 if (!Number.isSafeInteger(CUTS_PER_FS) || CUTS_PER_FS < 1) throw new RangeError(`the H3 cut count ${CUTS_PER_FS} (SEGLOG_H3_CUTS / SEGLOG_ITERS) is not a positive integer`)
-/** The research's no-fsync writer failed 30/30 cuts: a handful is plenty. */
+/** A writer without fsync failed 30/30 cuts (reliability.md "Facts about this platform"): a handful is plenty. */
 const PLANTED_BUG_CUTS = 3
 /** Per cut: a worker start, up to 150 ms of appends, a copy, a mount and a check. */
 const CUT_TIMEOUT_MS = 10_000

@@ -1,5 +1,5 @@
 /**
- * H6, input fuzzing (reliability research §4.6, FM-18): every public method and option —
+ * H6, input fuzzing (reliability.md H6, FM-18): every public method and option —
  * Log.open, createTopic, createPartitions, alterTopicConfig, partition, append, read, stream,
  * offsetForTimestamp, deleteRecords, sendTo — gets argument lists with one slot wrong: boundary
  * values (-1, NaN, 2**53, Infinity, '', huge strings and buffers, bigints, symbols, …), anything

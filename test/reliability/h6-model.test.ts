@@ -1,5 +1,5 @@
 /**
- * H6, model-based (reliability research §4.6): fast-check generates sequences of public API calls —
+ * H6, model-based (reliability.md H6): fast-check generates sequences of public API calls —
  * createTopic, append (null keys and values, headers, timestamps going backwards, batches over
  * maxMessageBytes, acks 'all'/1/0), read (offset, maxRecords, maxBytes, out of range), stream
  * (earliest, latest, an offset, a timestamp), offsetForTimestamp,

@@ -1,5 +1,5 @@
 /**
- * H7, on-disk fuzzing (reliability research §4.7, FM-1/2/3/4/7/8/21): build a small valid log
+ * H7, on-disk fuzzing (reliability.md H7, FM-1/2/3/4/7/8/21): build a small valid log
  * (fuzz/fixture.ts), then for each input mutate a copy — bit flips, truncation, zeroed ranges,
  * garbage, deleted/swapped/zeroed index files, a missing segment, corrupt checkpoints, topic
  * metadata and FORMAT (fuzz/mutations.ts) — and open and read it in a child process without and

@@ -1,5 +1,5 @@
 /**
- * Which crash points H2 runs (reliability-research §4.2): from the trace of one uninjected run of
+ * Which crash points H2 runs (reliability.md H2): from the trace of one uninjected run of
  * the deterministic workload, every (syscall, when=N) that `strace -e inject=<syscall>:signal=KILL:
  * when=N` would kill the worker at, inside the workload's window (between its `mark start` and
  * `mark done` lines), and a budget-bounded selection of them spread over the syscall kinds.
@@ -7,7 +7,7 @@
  * strace counts calls per thread, and `when=N` fires at the first thread to make its N-th call of
  * that syscall. So the point for N lands on the earliest trace line that is some thread's N-th
  * call; points landing outside the window (Node's own start-up, or after the workload) are
- * dropped. The kill is on syscall entry: the call itself never happens (research §2), so killing
+ * dropped. The kill is on syscall entry: the call itself never happens (reliability.md "Facts about this platform"), so killing
  * at call N is the crash right after call N-1.
  *
  * Determinism: the worker's file syscalls are the same on every run (one libuv pool thread, every

@@ -1,5 +1,5 @@
 /**
- * What H7 does to a copy of the original directory (reliability research §4.7): a data-driven list
+ * What H7 does to a copy of the original directory (reliability.md H7): a data-driven list
  * of mutation kinds, each with a weight and a promise about the data.
  *
  * `keepsRecords` is true for kinds that touch only hints: index files (FM-4/FM-7: an index is

@@ -1,6 +1,6 @@
 /**
  * H7's oracle: given the original's ledger, facts about one fuzzed copy, and what the child saw when
- * it opened and read that copy, lists every broken promise (reliability research §4.7; contract
+ * it opened and read that copy, lists every broken promise (reliability.md H7; contract
  * 3 and 6 in reliability.md). Pure: no I/O besides `mutantFacts`, which reads the mutant's files.
  *
  * Pass means every one of:

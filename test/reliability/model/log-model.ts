@@ -1,5 +1,5 @@
 /**
- * A pure in-memory model of seglog's public API for H6 (reliability research §4.6): topics,
+ * A pure in-memory model of seglog's public API for H6 (reliability.md H6): topics,
  * partitions, segments and records as plain data, with what api.md, docs/decisions.md and Kafka's
  * semantics say each call does. The engine must equal this model after every command.
  *

@@ -1,6 +1,6 @@
 /**
- * A file system image for power cuts (reliability-research §2 "Power cut via loop-image snapshot",
- * §4.3): an ext4 or xfs image, loop-mounted as the "live" file system a worker writes to; a
+ * A file system image for power cuts (reliability.md H3 and "Facts about this platform"): an
+ * ext4 or xfs image, loop-mounted as the "live" file system a worker writes to; a
  * snapshot copies the image file — exactly what the file system had sent to its block device,
  * without the dirty page cache — and loop-mounts the copy, which replays the journal as a reboot
  * would. A snapshot therefore shows the disk as a power cut at the moment of the copy leaves it.

@@ -1,5 +1,5 @@
 /**
- * The H3 power-cut loop (reliability-research §4.3). On one loop-mounted image (loop-image.ts),
+ * The H3 power-cut loop (reliability.md H3). On one loop-mounted image (loop-image.ts),
  * where this process first creates the log and its topic, for each cut:
  *  1. start the H1 append worker (test/crash/append-worker.mjs: 4 concurrent appenders, acks
  *     'all', 4 KiB segments, a ledger line per acknowledged append) on the live file system — the
@@ -15,9 +15,9 @@
  *     this sets are legitimately gone; the log start itself must survive every later cut.
  * Violations are returned, never thrown; tool or worker failures throw.
  *
- * kill -9 alone keeps the page cache and cannot see a missing fsync; this loop can (research: a
- * writer without fsync failed 30/30 cuts). It cannot see a missing directory fsync (0/75 in the
- * research): that is H4's job.
+ * kill -9 alone keeps the page cache and cannot see a missing fsync; this loop can (a writer
+ * without fsync failed 30/30 cuts). It cannot see a missing directory fsync (0/75 cuts): that is
+ * H4's job (reliability.md "Facts about this platform").
  */
 import * as path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'

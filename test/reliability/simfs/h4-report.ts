@@ -3,8 +3,8 @@
  * appended to the file named by SEGLOG_RELIABILITY_REPORT for the lead's aggregate report).
  *
  * JSON line: { harness, crashes, faultKinds, seed, violations, … } where `faultKinds` uses the
- * compass names of reliability-research.md §5 ("power loss", "torn tail", "dir-entry loss",
- * "fdatasync EIO", "fsync (dir) EIO") and
+ * names of reliability.md "The checks after every fault" ("power loss", "torn tail",
+ * "dir-entry loss", "fdatasync EIO", "fsync (dir) EIO") and
  * `damage` counts every choice the crash images made (crash-image.ts).
  */
 import { appendReliabilityLine } from '../../helpers/reliability-report.js'
@@ -12,7 +12,7 @@ import type { H4Result } from './harness.js'
 
 export const H4_HARNESS_NAME = 'H4 simfs'
 
-/** Compass fault kinds (reliability-research.md §5) the run actually injected. */
+/** The fault kinds (reliability.md "The checks after every fault") the run actually injected. */
 export function faultKinds(result: H4Result): string[] {
   const kinds: string[] = []
   const d = result.damage

@@ -1,5 +1,5 @@
 /**
- * H4, the SimFS crash loop (reliability.md; reliability-research.md §4.4): a chain of simulated
+ * H4, the SimFS crash loop (reliability.md H4): a chain of simulated
  * machine boots, each ended by a power cut at a seeded random file-system event.
  *
  * One boot: open the log on the SimFS left by the previous crash (recovery after an unclean

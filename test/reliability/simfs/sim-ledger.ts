@@ -3,7 +3,7 @@
  * created or deleted, appends acknowledged, log start offsets confirmed — and the check, after
  * each recovery, that the reopened log keeps every promise.
  *
- * Outcomes follow the Jepsen classes (reliability-research.md §1.8): an operation that resolved
+ * Outcomes follow the Jepsen classes (reliability.md "The checks after every fault"): an operation that resolved
  * before the crash is `ok` and must hold; one the crash cut is unknown and may go either way, but
  * whole. A topic is 'creating' or 'deleting' while its call is unresolved: after a crash it may be
  * present or absent, and the check settles which; 'live' topics must be present; a deletion that

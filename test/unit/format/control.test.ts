@@ -16,7 +16,7 @@ function patchMarker(buf: Buffer, patch: (keyPos: number, valuePos: number) => v
 
 describe('control batches', () => {
   it('encodes COMMIT and ABORT markers as 78-byte control+transactional batches', () => {
-    // Property: the marker layout matches Kafka's (§2.3): flags, baseSequence −1, key/value bytes, one record.
+    // Property: the marker layout matches Kafka's (kafka-storage.md §2.3): flags, baseSequence −1, key/value bytes, one record.
     for (const type of ['COMMIT', 'ABORT'] as const) {
       const encoded = encodeControlBatch({ ...marker, type, baseOffset: 99, partitionLeaderEpoch: 4 })
       expect(encoded.length).toBe(CONTROL_BATCH_BYTES)
