@@ -1,6 +1,6 @@
 /**
  * Log: a directory of topics and partitions, opened by one process at a time (api.md "Opening a
- * log", "Topics and partitions", "Observability"). The parts, each in its own file under log/:
+ * log", "Topics and partitions", "Checking and observing"). The parts, each in its own file under log/:
  *   open-log.ts          the open sequence (lock, FORMAT, leftovers, clean-shutdown marker,
  *                        checkpoints, partition loads and recovery, orphans, the recovery report)
  *   topic-admin.ts       the topics and their partitions; create, grow, alter, delete
@@ -244,7 +244,7 @@ export class Log extends EventEmitter {
     return { segments, damaged }
   }
 
-  /** Counters (api.md "Observability"); a copy. */
+  /** Counters (api.md "Checking and observing"); a copy. */
   metrics(): LogMetrics {
     const snapshot = snapshotMetrics(this.metricsCounters)
     snapshot.segments = this.topicRegistry.all().reduce((n, p) => n + p.log.segments.length, 0)

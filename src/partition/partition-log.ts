@@ -318,7 +318,7 @@ export class PartitionLog {
 
   // --- appending -------------------------------------------------------------------------------
 
-  /** Whether an append with these properties must go to a new segment first (Kafka §3.4). */
+  /** Whether an append with these properties must go to a new segment first (kafka-storage.md §3.4). */
   shouldRoll(sizeBytes: number, maxTimestamp: number, largestOffset: number, nowMs: number): boolean {
     const { segmentBytes, segmentMs } = this.segmentConfig // the current config, not the one the segment was made with
     return this.activeSegment.shouldRoll({ sizeBytes, maxTimestamp, largestOffset, nowMs, segmentBytes, segmentMs })

@@ -1,5 +1,5 @@
 /**
- * Which segments of a partition retention removes (Kafka §3.9), in one place for every caller:
+ * Which segments of a partition retention removes (Kafka's, kafka-storage.md §3.9), in one place for every caller:
  * `deleteRecords`, the retention pass (`log.runRetention` and its timer) and the open path
  * (finishing a deletion a crash interrupted).
  *

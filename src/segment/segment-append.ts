@@ -3,7 +3,7 @@
  *
  * Append (`append`): whole batches whose offsets are already assigned, as one pwritev at the
  * logical end, checked for a short count; on failure the file is truncated back and nothing in
- * memory changes (DISK_FULL / STORAGE_ERROR). Index entries follow Kafka's rule (§3.2): when more
+ * memory changes (DISK_FULL / STORAGE_ERROR). Index entries follow Kafka's rule (kafka-storage.md §3.2): when more
  * than indexIntervalBytes were appended since the last entry (checked before counting this chunk),
  * add (chunk's largest offset → chunk start) to the offset index and (max timestamp so far →
  * its offset) to the time index. Before the first append over a region past the logical end (a

@@ -1,5 +1,5 @@
 /**
- * Roll policy: when the active segment must give way to a new one (Kafka's shouldRoll, §3.4), and
+ * Roll policy: when the active segment must give way to a new one (Kafka's shouldRoll, kafka-storage.md §3.4), and
  * what happens to it when it does (`onBecomeInactive`: it seals).
  */
 import { NO_TIMESTAMP } from '../format/batch-header.js'

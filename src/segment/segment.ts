@@ -254,7 +254,7 @@ export class Segment implements ReleasableSegment {
     return appendFromFile(this.s, source, startPosition)
   }
 
-  /** Kafka's shouldRoll (§3.4, segment-roll.ts). */
+  /** Kafka's shouldRoll (kafka-storage.md §3.4, segment-roll.ts). */
   shouldRoll(next: RollCheck): boolean {
     return shouldRoll(this.s, next)
   }

@@ -14,7 +14,7 @@
  *   transaction still open for another producer, else the marker offset + 1;
  * - a marker with no open transaction (an empty transaction), a control batch without records
  *   (removed by the cleaner) and UNKNOWN control types change nothing.
- * Epochs and sequences are not checked: replay must accept whatever the log holds (§3.5, replay
+ * Epochs and sequences are not checked: replay must accept whatever the log holds (kafka-storage.md §3.5, replay
  * origin).
  */
 import { decodeBatch } from '../format/batch.js'
