@@ -69,7 +69,7 @@ export function encodeProducerSnapshot(offset: number, entries: Iterable<Readonl
   if (producers.length > PRODUCER_SNAPSHOT_PRODUCERS_MAX) {
     throw new RangeError(`A producer snapshot holds at most ${PRODUCER_SNAPSHOT_PRODUCERS_MAX} producers, not ${producers.length}`)
   }
-  const body = packer.pack([
+  const value = [
     offset,
     producers.map((e) => [
       e.producerId,
@@ -79,7 +79,16 @@ export function encodeProducerSnapshot(offset: number, entries: Iterable<Readonl
       e.currentTxnFirstOffset ?? -1,
       e.batches.map((b) => [b.firstSeq, b.lastSeq, b.lastOffset, b.offsetDelta, b.timestampMs]),
     ]),
-  ])
+  ]
+  // The reader's rules, applied before writing: a state the reader would refuse (a batch at or
+  // above `offset`, say) is a bug in the caller, and must not become a file that silently drops it.
+  try {
+    parseBody(value, offset)
+  } catch (err) {
+    if (err instanceof SnapshotShapeError) throw new RangeError(`Producer snapshot at offset ${offset} would not read back: ${err.message}`)
+    throw err
+  }
+  const body = packer.pack(value)
   const file = Buffer.allocUnsafe(PRODUCER_SNAPSHOT_HEADER_BYTES + body.length)
   file.writeUInt16BE(PRODUCER_SNAPSHOT_VERSION, 0)
   body.copy(file, PRODUCER_SNAPSHOT_HEADER_BYTES)
