@@ -14,7 +14,8 @@
  * batch n+1 of a producer follows batch n before either is on disk. A duplicate of a batch that is
  * itself only staged has `pending: true`: it is answered by that write's outcome. Offsets given to
  * stage must not go back: a run that failed and is re-gathered is staged again, from the start.
- * Plain (non-producer) batches do not stage; after they are written, `updateMapEndOffset`.
+ * Plain (non-producer) batches do not stage; once the run is written and committed,
+ * `updateMapEndOffset(logEndOffset)`.
  *
  * Recovery and truncation (Kafka's truncateAndReload + rebuildProducerState, §3.8 step 7):
  *   const r = await state.truncateAndReload(fs, dir, { logStartOffset, logEndOffset, nowMs, producerIdExpirationMs })
@@ -30,7 +31,10 @@
  * Snapshots: `takeSnapshot` writes the committed state at mapEndOffset unless a snapshot there was
  * already written (Kafka's testSkipSnapshotIfOffsetUnchanged). Call `expire` first so expired ids
  * are not written. Before moving the log start past the newest snapshot (retention,
- * deleteRecords), take a snapshot, so the state of producers whose batches go is not lost.
+ * deleteRecords), take a snapshot, so the state of producers whose batches go is not lost. A
+ * snapshot is only as good as the log below it: one taken above what a power cut keeps is deleted
+ * by the next truncateAndReload, which falls back to an older one, so snapshot at offsets already
+ * fsynced (a roll after its flush, close after the final flush).
  *
  * Expiration (§3.7): `expire(nowMs, producerIdExpirationMs)` forgets producers with no open
  * transaction whose last timestamp is that old (client timestamps, as Kafka), skipping any with
@@ -205,8 +209,12 @@ export class ProducerStateManager {
     return completed
   }
 
-  /** A batch without producer state was written or replayed: the state has reached `offset`. */
+  /**
+   * A batch without producer state was written or replayed: the state has reached `offset`. Not
+   * while batches are staged (commit them first: they lie below any offset a later write reaches).
+   */
   updateMapEndOffset(offset: number): void {
+    this.assertNothingStaged('updateMapEndOffset')
     assertSafeNonNegativeInteger('offset', offset)
     if (offset < this.mapEnd) throw outOfRange('offset', `>= mapEndOffset ${this.mapEnd} (use truncateAndReload to go back)`, offset)
     this.mapEnd = offset

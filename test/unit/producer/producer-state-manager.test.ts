@@ -77,6 +77,7 @@ describe('ProducerStateManager staging (pipelined producers)', () => {
     state.stage(dataBatch(1, 0, 0, 5, 5))
     expect(() => state.stage(dataBatch(2, 0, 0, 9))).toThrow(RangeError)
     expect(() => state.replayBatch(dataBatch(2, 0, 0, 20))).toThrow(/staged/)
+    expect(() => state.updateMapEndOffset(20)).toThrow(/staged/)
     state.commitStaged()
     expect(() => state.updateMapEndOffset(9)).toThrow(RangeError)
     state.updateMapEndOffset(12)
