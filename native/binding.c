@@ -34,7 +34,10 @@ static void throw_arg(napi_env env, bool range, const char *name, const char *ex
 
 bool seglog_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
   size_t argc = count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    seglog_throw_napi_failure(env, "napi_get_cb_info");
+    return false;
+  }
   if (argc < count) {
     char message[80];
     snprintf(message, sizeof message, "Expected %zu arguments, received %zu", count, argc);
@@ -52,7 +55,10 @@ static bool arg_integer(napi_env env, napi_value value, const char *name, double
     return false;
   }
   double number;
-  napi_get_value_double(env, value, &number);
+  if (napi_get_value_double(env, value, &number) != napi_ok) {
+    seglog_throw_napi_failure(env, "napi_get_value_double");
+    return false;
+  }
   if (!(number >= 0 && number <= max && floor(number) == number)) {
     throw_arg(env, true, name, range);
     return false;
@@ -114,6 +120,16 @@ static const char *errno_name(int err) {
 #endif
 }
 
+napi_value seglog_throw_napi_failure(napi_env env, const char *what) {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || !pending) {
+    char message[160];
+    snprintf(message, sizeof message, "seglog native addon: %s failed", what);
+    napi_throw_error(env, NULL, message);
+  }
+  return NULL;
+}
+
 napi_value seglog_throw_errno(napi_env env, int err, const char *syscall) {
   const char *name = errno_name(err);
   char code_buffer[16];
@@ -145,6 +161,7 @@ NAPI_MODULE_INIT() {
   if (napi_create_string_utf8(env, seglog_crc32c_method(), NAPI_AUTO_LENGTH, &method) != napi_ok) return NULL;
   const napi_property_descriptor properties[] = {
     {"crc32c", NULL, seglog_crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"copyWithCrc32c", NULL, seglog_copy_with_crc32c, NULL, NULL, NULL, napi_enumerable, NULL},
     {"crc32cMethod", NULL, NULL, NULL, NULL, method, napi_enumerable, NULL},
     {"mapFile", NULL, seglog_map_file, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adviseMapping", NULL, seglog_advise_mapping, NULL, NULL, NULL, napi_enumerable, NULL},

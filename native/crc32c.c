@@ -18,9 +18,18 @@
  * SEGLOG_CRC32C_PORTABLE=1 in the environment at load time forces 'table' (tests use it to check
  * the table path on machines that have SSE4.2).
  *
+ * copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart) -> uint32 copies
+ * source[sourceStart, sourceEnd) to target[targetStart, ...) and returns the CRC-32C (from 0) of
+ * source[crcStart, sourceEnd). The read path uses it to hand each reader a private copy of a batch
+ * checked in the same pass (decisions.md "Readers get private copies"): each 24 KiB chunk is
+ * checksummed from the source, then copied while it is still in L1, so the bytes leave memory once.
+ * The checksum is of the source chunk just copied, so it vouches for the bytes the reader gets.
+ * Overlapping ranges are refused (the chunk order would checksum bytes already overwritten).
+ *
  * Concurrency: the tables are built once under pthread_once and read-only afterwards.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +193,15 @@ static bool view_bytes(napi_env env, napi_value value, const uint8_t **data, siz
   return false;
 }
 
+/* The raw register over n bytes, by the method chosen at load. */
+static uint32_t crc32c_raw(uint32_t crc, const uint8_t *p, size_t n) {
+#ifdef SEGLOG_HAVE_SSE42_PATH
+  return use_sse42 ? crc32c_sse42(crc, p, n) : crc32c_table(crc, p, n);
+#else
+  return crc32c_table(crc, p, n);
+#endif
+}
+
 napi_value seglog_crc32c(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   if (!seglog_args(env, info, 2, argv)) return NULL;
@@ -199,13 +217,68 @@ napi_value seglog_crc32c(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"crc\" argument must be of type number");
     return NULL;
   }
-  crc = ~crc;
-#ifdef SEGLOG_HAVE_SSE42_PATH
-  crc = use_sse42 ? crc32c_sse42(crc, data, length) : crc32c_table(crc, data, length);
-#else
-  crc = crc32c_table(crc, data, length);
-#endif
+  crc = ~crc32c_raw(~crc, data, length);
   napi_value result;
-  napi_create_uint32(env, ~crc, &result);
+  if (napi_create_uint32(env, crc, &result) != napi_ok) return seglog_throw_napi_failure(env, "crc32c: napi_create_uint32");
+  return result;
+}
+
+/* Bytes checksummed, then copied, per step: three 8 KiB blocks, so the long 3-stream loop runs once per
+ * chunk, and small enough to be in L1 when it is copied. */
+#define COPY_CHUNK_BYTES (3 * INTERLEAVE_LONG_BYTES)
+
+static bool arg_index(napi_env env, napi_value value, const char *name, size_t max, size_t *out) {
+  int64_t index;
+  if (!seglog_arg_size(env, value, name, &index)) return false;
+  if ((uint64_t)index > max) {
+    char message[160];
+    snprintf(message, sizeof message, "The value of \"%s\" is out of range. It must be <= %zu. Received %lld", name, max,
+             (long long)index);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message);
+    return false;
+  }
+  *out = (size_t)index;
+  return true;
+}
+
+napi_value seglog_copy_with_crc32c(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!seglog_args(env, info, 6, argv)) return NULL;
+  const uint8_t *source, *target_view;
+  size_t source_length, target_length;
+  if (!view_bytes(env, argv[0], &source, &source_length) || !view_bytes(env, argv[3], &target_view, &target_length)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                          "The \"source\" and \"target\" arguments must be instances of Buffer, TypedArray, or DataView");
+    return NULL;
+  }
+  size_t source_end, source_start, crc_start, target_start;
+  if (!arg_index(env, argv[2], "sourceEnd", source_length, &source_end) ||
+      !arg_index(env, argv[1], "sourceStart", source_end, &source_start) ||
+      !arg_index(env, argv[5], "crcStart", source_end, &crc_start) ||
+      !arg_index(env, argv[4], "targetStart", target_length, &target_start)) {
+    return NULL;
+  }
+  size_t length = source_end - source_start;
+  if (crc_start < source_start || length > target_length - target_start) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "copyWithCrc32c: crcStart or the target range is out of range");
+    return NULL;
+  }
+  const uint8_t *from = source + source_start;
+  uint8_t *to = (uint8_t *)target_view + target_start;
+  if (length > 0 && from < to + length && to < from + length) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "copyWithCrc32c: the source and target ranges overlap");
+    return NULL;
+  }
+  size_t head = crc_start - source_start;
+  memcpy(to, from, head);
+  uint32_t crc = ~0u;
+  for (size_t done = head; done < length;) {
+    size_t n = length - done < COPY_CHUNK_BYTES ? length - done : COPY_CHUNK_BYTES;
+    crc = crc32c_raw(crc, from + done, n);
+    memcpy(to + done, from + done, n);
+    done += n;
+  }
+  napi_value result;
+  if (napi_create_uint32(env, ~crc, &result) != napi_ok) return seglog_throw_napi_failure(env, "copyWithCrc32c: napi_create_uint32");
   return result;
 }

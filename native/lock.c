@@ -47,7 +47,9 @@ napi_value seglog_lock_file(napi_env env, napi_callback_info info) {
   }
   if (path_bytes >= PATH_MAX) return seglog_throw_errno(env, ENAMETOOLONG, "open");
   char path[PATH_MAX];
-  napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_bytes);
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_bytes) != napi_ok) {
+    return seglog_throw_napi_failure(env, "lockFile: napi_get_value_string_utf8");
+  }
   if (strlen(path) != path_bytes) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "The argument \"path\" must be a string without null bytes");
     return NULL;
@@ -73,7 +75,11 @@ napi_value seglog_lock_file(napi_env env, napi_callback_info info) {
   }
 
   napi_value result;
-  napi_create_int32(env, fd, &result);
+  if (napi_create_int32(env, fd, &result) != napi_ok) {
+    /* The caller never learns the handle: release the lock rather than leak a locked descriptor. */
+    if (fd >= 0) close(fd);
+    return seglog_throw_napi_failure(env, "lockFile: napi_create_int32");
+  }
   return result;
 }
 

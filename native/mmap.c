@@ -66,7 +66,7 @@ napi_value seglog_map_file(napi_env env, napi_callback_info info) {
 
   napi_value result;
   if (length == 0) {
-    if (napi_create_buffer(env, 0, NULL, &result) != napi_ok) return NULL;
+    if (napi_create_buffer(env, 0, NULL, &result) != napi_ok) return seglog_throw_napi_failure(env, "mapFile: napi_create_buffer");
     return result;
   }
 
@@ -97,7 +97,7 @@ napi_value seglog_map_file(napi_env env, napi_callback_info info) {
     status = napi_create_buffer_copy(env, (size_t)length, start + lead, NULL, &result);
   }
   munmap(start, mapped);
-  return status == napi_ok ? result : NULL;
+  return status == napi_ok ? result : seglog_throw_napi_failure(env, "mapFile: napi_create_buffer_copy");
 }
 
 napi_value seglog_advise_mapping(napi_env env, napi_callback_info info) {

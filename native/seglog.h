@@ -21,6 +21,10 @@ bool seglog_args(napi_env env, napi_callback_info info, size_t count, napi_value
 bool seglog_arg_fd(napi_env env, napi_value value, const char *name, int *out);
 bool seglog_arg_size(napi_env env, napi_value value, const char *name, int64_t *out);
 
+/* binding.c: throws an Error naming `what` unless an exception is already pending (a napi_* call
+ * that failed may or may not have thrown) and returns NULL for the caller to return. */
+napi_value seglog_throw_napi_failure(napi_env env, const char *what);
+
 /* binding.c: throws an errno error (see above) and returns NULL for the caller to return. */
 napi_value seglog_throw_errno(napi_env env, int err, const char *syscall);
 
@@ -28,6 +32,7 @@ napi_value seglog_throw_errno(napi_env env, int err, const char *syscall);
 void seglog_crc32c_init(void);
 const char *seglog_crc32c_method(void);
 napi_value seglog_crc32c(napi_env env, napi_callback_info info);
+napi_value seglog_copy_with_crc32c(napi_env env, napi_callback_info info);
 
 /* mmap.c */
 napi_value seglog_map_file(napi_env env, napi_callback_info info);

@@ -39,6 +39,7 @@ napi_value seglog_sendfile(napi_env env, napi_callback_info info) {
   }
 
   napi_value result;
-  napi_create_int64(env, (int64_t)sent, &result);
+  /* Bytes already sent cannot be unsent: the caller gets an error for the call, never a garbage count. */
+  if (napi_create_int64(env, (int64_t)sent, &result) != napi_ok) return seglog_throw_napi_failure(env, "sendfile: napi_create_int64");
   return result;
 }

@@ -108,6 +108,14 @@ export const ACTIVE_SEGMENT_REMAP_BYTES = 1024 * 1024
 export const STREAM_FETCH_BYTES = 128 * 1024
 
 /**
+ * Bytes of one slab of the private copies readers get of mapped batches (partition/read-copies.ts):
+ * one read() fetch (1 MiB by default), eight stream() fetches, or thousands of point reads, whose
+ * copies are just the records returned. It is also what one record a program keeps can pin: its
+ * slab lives until its last record is collected.
+ */
+export const READ_COPY_SLAB_BYTES = 1024 * 1024
+
+/**
  * Bytes of one slab of the batch arena appends encode into (format/batch-arena.ts): a few of the
  * largest batches a producer typically sends (100 × 10 KiB). One slab per arena, plus earlier
  * slabs still pinned by unreleased views.

@@ -20,11 +20,12 @@
  * | no-crc-on-read       | reads return records without checking batch CRCs                   |
  * | truncate-mid-log     | recovery cuts at any damage, even damage to acknowledged data      |
  * | no-lock              | the directory lock always succeeds                                 |
+ * | shared-read-buffers  | native reads hand out views of the shared read-only mapping        |
  */
 import { invalidArgValue } from './errors.js'
 import type { FileSystem } from './io/file.js'
 
-const TEST_BUGS = ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync', 'no-crc-on-read', 'truncate-mid-log', 'no-lock'] as const
+const TEST_BUGS = ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync', 'no-crc-on-read', 'truncate-mid-log', 'no-lock', 'shared-read-buffers'] as const
 
 export type TestBug = (typeof TEST_BUGS)[number]
 

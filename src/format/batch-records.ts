@@ -19,8 +19,8 @@
  * views of those not returned). After a throw `out` may hold records of the failed batch: the
  * caller discards it.
  *
- * Keys, values and header values are views into `buf`, not copies: on a file mapping they keep
- * the mapping alive for as long as they are referenced.
+ * Keys, values and header values are views into `buf`, not copies, so `buf` must be memory the
+ * reader may hand out: reader.ts passes a private copy of each mapped batch, never the mapping.
  *
  * Concurrency: none; synchronous, no state between calls.
  */

@@ -1,10 +1,11 @@
 /**
- * The one interface over the native addon (`native/*.cc`) and its pure-JS twin
+ * The one interface over the native addon (`native/*.c`) and its pure-JS twin
  * (`src/native/fallback.ts`). JS owns validation and state; the binding exposes flat functions
  * over plain fds and Buffers (the classic-level / lmdb-js split).
  *
  * Both implementations must behave the same for every caller; only speed and the zero-copy
- * property of `mapFile` differ. Errors from system calls are `Error`s with the errno name as
+ * property of `mapFile` differ — which is why a mapping is never handed to a user: it is
+ * read-only memory every reader shares (reader.ts copies what it returns). Errors from system calls are `Error`s with the errno name as
  * `code` (`'EBADF'`, `'ENOSPC'`, …) and the syscall name as `syscall`, like Node's own.
  */
 
@@ -23,6 +24,18 @@ export interface NativeBinding {
    * Native: SSE4.2 `crc32` instructions where the CPU has them, a slicing table otherwise.
    */
   crc32c(data: Uint8Array, crc?: number): number
+
+  /**
+   * Copies `source[sourceStart, sourceEnd)` to `target` at `targetStart` (as
+   * `source.copy(target, targetStart, sourceStart, sourceEnd)`) and returns the CRC-32C (from 0)
+   * of `source[crcStart, sourceEnd)`, with `sourceStart ≤ crcStart ≤ sourceEnd`. The checksum is of
+   * the bytes copied, so a caller that compares it with a stored CRC vouches for the copy it holds.
+   * Native: one pass, each chunk checksummed then copied while in cache (the read path's private
+   * copies of mapped batches; decisions.md "Readers get private copies"). Fallback: copy, then
+   * crc32c of the copy. Ranges out of bounds or overlapping throw `ERR_OUT_OF_RANGE`; a target that
+   * is a `mapFile` mapping (read-only memory) throws `ERR_INVALID_ARG_VALUE`.
+   */
+  copyWithCrc32c(source: Uint8Array, sourceStart: number, sourceEnd: number, target: Uint8Array, targetStart: number, crcStart: number): number
 
   /**
    * Read-only view of bytes [position, position + length) of the open file `fd`.

@@ -29,14 +29,11 @@
  */
 import * as fs from 'node:fs'
 import { constants as bufferConstants } from 'node:buffer'
-import { createRequire } from 'node:module'
 import { constants as osConstants } from 'node:os'
 import { SENDFILE_WOULD_BLOCK, type MapAdvice, type NativeBinding } from './binding.js'
 import { assertSafeNonNegativeInteger, invalidArgType, invalidArgValue, outOfRange } from '../errors.js'
+import { tableCrc32c } from '../format/crc32c.js'
 
-const require = createRequire(import.meta.url)
-// crc-32 ships CommonJS; its crc32c.buf(data, seed) continues a previous (signed) CRC.
-const CRC32C = require('crc-32/crc32c') as { buf(data: Uint8Array, seed?: number): number }
 
 /**
  * Most bytes one fallback sendfile call copies: bounds the scratch buffer. 1 MiB is well above a
@@ -80,6 +77,35 @@ export function assertBytes(name: string, value: unknown): asserts value is Arra
 /** Throws unless `value` is a number usable as a CRC to continue from. */
 export function assertCrc(name: string, value: unknown): asserts value is number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+}
+
+/** Throws unless the ranges of a `copyWithCrc32c` call lie inside their buffers and do not overlap. */
+export function assertCopyRanges(
+  source: unknown,
+  sourceStart: unknown,
+  sourceEnd: unknown,
+  target: unknown,
+  targetStart: unknown,
+  crcStart: unknown,
+): asserts source is Uint8Array {
+  if (!(source instanceof Uint8Array)) throw invalidArgType('source', 'an instance of Buffer or Uint8Array', source)
+  if (!(target instanceof Uint8Array)) throw invalidArgType('target', 'an instance of Buffer or Uint8Array', target)
+  assertSafeNonNegativeInteger('sourceStart', sourceStart)
+  assertSafeNonNegativeInteger('sourceEnd', sourceEnd)
+  assertSafeNonNegativeInteger('targetStart', targetStart)
+  assertSafeNonNegativeInteger('crcStart', crcStart)
+  if (sourceEnd > source.length) throw outOfRange('sourceEnd', `<= ${source.length} (the source's length)`, sourceEnd)
+  if (sourceStart > sourceEnd) throw outOfRange('sourceStart', `<= ${sourceEnd} (sourceEnd)`, sourceStart)
+  if (crcStart < sourceStart || crcStart > sourceEnd) throw outOfRange('crcStart', `>= ${sourceStart} and <= ${sourceEnd}`, crcStart)
+  const length = sourceEnd - sourceStart
+  if (targetStart > target.length || length > target.length - targetStart) {
+    throw outOfRange('targetStart', `<= ${target.length - length} (the target's length less the bytes copied)`, targetStart)
+  }
+  if (length > 0 && source.buffer === target.buffer) {
+    const from = source.byteOffset + sourceStart
+    const to = target.byteOffset + targetStart
+    if (from < to + length && to < from + length) throw outOfRange('targetStart', 'a range that does not overlap the source range', targetStart)
+  }
 }
 
 /** Throws unless `value` is a string path without null bytes (which would cut the path in C). */
@@ -215,7 +241,12 @@ export const fallbackBinding: NativeBinding = {
   crc32c(data, crc = 0) {
     assertBytes('data', data)
     assertCrc('crc', crc)
-    return CRC32C.buf(asBytes(data), crc | 0) >>> 0
+    return tableCrc32c.crc32c(asBytes(data), crc)
+  },
+
+  copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart) {
+    assertCopyRanges(source, sourceStart, sourceEnd, target, targetStart, crcStart)
+    return tableCrc32c.copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart)
   },
 
   mapFile(fd, position, length) {

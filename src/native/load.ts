@@ -18,10 +18,12 @@ import { ftruncateSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import type { NativeBinding } from './binding.js'
+import { useCrc32cImplementation } from '../format/crc32c.js'
 import { invalidArgType, invalidArgValue, assertSafeNonNegativeInteger } from '../errors.js'
 import {
   adviceIndex,
   assertBytes,
+  assertCopyRanges,
   assertCrc,
   assertFd,
   assertMapLength,
@@ -34,6 +36,7 @@ export { fallbackBinding }
 /** The functions native/binding.c exports, before validation. */
 interface RawAddon {
   crc32c(data: ArrayBufferView, crc: number): number
+  copyWithCrc32c(source: Uint8Array, sourceStart: number, sourceEnd: number, target: Uint8Array, targetStart: number, crcStart: number): number
   readonly crc32cMethod: 'sse4.2' | 'table'
   mapFile(fd: number, position: number, length: number): Buffer
   adviseMapping(mapping: Uint8Array, adviceIndex: number): void
@@ -55,6 +58,13 @@ function wrapAddon(raw: RawAddon): NativeBinding {
       assertBytes('data', data)
       assertCrc('crc', crc)
       return raw.crc32c(data, crc)
+    },
+
+    copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart) {
+      assertCopyRanges(source, sourceStart, sourceEnd, target, targetStart, crcStart)
+      // A mapping is PROT_READ: a copy into it would be a SIGSEGV, not an error.
+      if (mappings.has(target.buffer)) throw invalidArgValue('target', '<a mapping>', 'must not be a mapFile mapping (read-only memory)')
+      return raw.copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart)
     },
 
     mapFile(fd, position, length) {
@@ -133,3 +143,6 @@ export const nativeLoadError: Error | null = loaded.error
 
 /** The binding seglog uses by default: the addon when it loaded, else the pure-JS fallback. */
 export const binding: NativeBinding = nativeBinding ?? fallbackBinding
+
+// format/ is pure and takes its CRC-32C from here (format/crc32c.ts).
+useCrc32cImplementation(binding)

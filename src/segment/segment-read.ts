@@ -35,6 +35,12 @@ export interface SegmentRead {
   position: number
   /** Whole batches; empty when maxBytes or maxPosition leave no room for the first one. */
   bytes: Buffer
+  /**
+   * Whether `bytes` is a view of the segment's mapping, memory every reader of the segment shares
+   * and that is read-only (a write into it is a SIGSEGV): whoever hands these bytes to a user must
+   * copy them first (reader.ts). False for a pread copy, which belongs to this read alone.
+   */
+  shared: boolean
 }
 
 export interface SegmentReadOptions {
@@ -88,7 +94,7 @@ export function read(s: SegmentState, offset: number, maxBytes: number, options:
   const startChecked = scanner.batchesReturned > 1
   const rangeEnd = rangeEndFrom(start)
   if (mapped !== null && rangeEnd <= mapped.length) return readMapped(s, offset, start, rangeEnd, maxOffset, mapped, fd, startChecked)
-  const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY }
+  const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY, shared: false }
   if (rangeEnd <= start.position) return result
   let end: number
   if (options.maxOffset !== undefined) {
@@ -101,10 +107,12 @@ export function read(s: SegmentState, offset: number, maxBytes: number, options:
     end = wholeBatchesEnd(bytes, start.position, start.position, rangeEnd, maxOffset, s.logPath)
     if (!startChecked && end === start.position + start.sizeBytes) checkFollowed(s, start, mapped, fd)
     result.bytes = bytes.subarray(0, end - start.position)
+    result.shared = mapped !== null && bytes.buffer === mapped.buffer
     return result
   }
   if (!startChecked && end === start.position + start.sizeBytes) checkFollowed(s, start, mapped, fd)
   if (end > start.position) result.bytes = s.logView.bytes(fd, s.logPath, mapped, start.position, end - start.position)
+  result.shared = mapped !== null && result.bytes.buffer === mapped.buffer
   return result
 }
 
@@ -119,11 +127,14 @@ function readMapped(
   fd: number,
   startChecked: boolean,
 ): SegmentRead {
-  const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY }
+  const result: SegmentRead = { offset, firstOffset: start.baseOffset, position: start.position, bytes: EMPTY, shared: false }
   if (rangeEnd <= start.position) return result
   const end = wholeBatchesEnd(mapped, 0, start.position, rangeEnd, maxOffset, s.logPath)
   if (!startChecked && end === start.position + start.sizeBytes) checkFollowed(s, start, mapped, fd)
-  if (end > start.position) result.bytes = mapped.subarray(start.position, end)
+  if (end > start.position) {
+    result.bytes = mapped.subarray(start.position, end)
+    result.shared = true
+  }
   return result
 }
 

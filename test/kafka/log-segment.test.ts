@@ -94,9 +94,9 @@ describe('LogSegment (Kafka LogSegmentTest)', () => {
       const first = recordBatch(50, ['hello'])
       appendBatches(seg, first, recordBatch(51, ['there']))
       const options = { maxPosition: 0, minOneMessage }
-      expect(seg.read(48, 1, options)).toEqual({ offset: 48, firstOffset: 50, position: 0, bytes: Buffer.alloc(0) })
-      expect(seg.read(50, 1, options)).toEqual({ offset: 50, firstOffset: 50, position: 0, bytes: Buffer.alloc(0) })
-      expect(seg.read(51, 1, options)).toEqual({ offset: 51, firstOffset: 51, position: first.length, bytes: Buffer.alloc(0) })
+      expect(seg.read(48, 1, options)).toEqual({ offset: 48, firstOffset: 50, position: 0, bytes: Buffer.alloc(0), shared: false })
+      expect(seg.read(50, 1, options)).toEqual({ offset: 50, firstOffset: 50, position: 0, bytes: Buffer.alloc(0), shared: false })
+      expect(seg.read(51, 1, options)).toEqual({ offset: 51, firstOffset: 51, position: first.length, bytes: Buffer.alloc(0), shared: false })
       expect(seg.read(52, 1, options)).toBeNull()
       expect(seg.read(53, 1, options)).toBeNull()
     })

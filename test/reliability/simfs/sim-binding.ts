@@ -22,6 +22,8 @@ export function simBinding(files: SimFileAccess): NativeBinding {
   return {
     kind: 'fallback',
     crc32c: (data, crc = 0) => loadedBinding.crc32c(data, crc),
+    copyWithCrc32c: (source, sourceStart, sourceEnd, target, targetStart, crcStart) =>
+      loadedBinding.copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart),
     mapFile: (fd, position, length) => files.mapFile(fd, position, length),
     adviseMapping: () => {},
     sendfile: () => {

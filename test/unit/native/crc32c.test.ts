@@ -102,13 +102,19 @@ describe.runIf(nativeBinding !== null)('crc32c in the addon', () => {
     [0, 1, 3, 7].map((offset) => ({ offset, length, crc: length % 2 === 0 ? 0 : 0x12345678 })),
   )
 
-  async function runCases(env: NodeJS.ProcessEnv): Promise<{ method: string; crcs: number[] }> {
+  async function runCases(env: NodeJS.ProcessEnv): Promise<{ method: string; crcs: number[]; copies: (number | null)[] }> {
     const dataPath = path.join(makeTempDir(), 'data')
     fs.writeFileSync(dataPath, patternBytes(70_000))
     const result = await runNode([fixturePath('crc-cases.mjs'), packageRoot, dataPath, JSON.stringify(cases)], env)
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
-    return JSON.parse(result.stdout) as { method: string; crcs: number[] }
+    return JSON.parse(result.stdout) as { method: string; crcs: number[]; copies: (number | null)[] }
+  }
+
+  /** copyWithCrc32c's CRC of each case: from 21 bytes in (or the whole range), of the bytes copied. */
+  function expectedCopyCrcs(): number[] {
+    const data = patternBytes(70_000)
+    return cases.map(({ offset, length }) => referenceCrc(data.subarray(offset + Math.min(21, length), offset + length)))
   }
 
   function expectedCrcs(): number[] {
@@ -118,16 +124,18 @@ describe.runIf(nativeBinding !== null)('crc32c in the addon', () => {
 
   it('uses the SSE4.2 instruction on CPUs that have it', async () => {
     // Property: the fast path is the one in use where the CPU supports it, and it is correct.
-    const { method, crcs } = await runCases({ SEGLOG_CRC32C_PORTABLE: undefined })
+    const { method, crcs, copies } = await runCases({ SEGLOG_CRC32C_PORTABLE: undefined })
     const cpuHasSse42 = fs.existsSync('/proc/cpuinfo') && /\bsse4_2\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'))
     expect(method).toBe(cpuHasSse42 && ['x64', 'ia32'].includes(process.arch) ? 'sse4.2' : 'table')
     expect(crcs).toEqual(expectedCrcs())
+    expect(copies).toEqual(expectedCopyCrcs())
   })
 
   it('computes the same CRCs with its portable slicing table', async () => {
     // Property: the table path (CPUs without SSE4.2, other architectures) matches the reference.
-    const { method, crcs } = await runCases({ SEGLOG_CRC32C_PORTABLE: '1' })
+    const { method, crcs, copies } = await runCases({ SEGLOG_CRC32C_PORTABLE: '1' })
     expect(method).toBe('table')
     expect(crcs).toEqual(expectedCrcs())
+    expect(copies).toEqual(expectedCopyCrcs())
   })
 })
