@@ -6,20 +6,23 @@
  *
  * Outcomes are settled in batch order. When a batch fails, the sender waits until every batch in
  * flight behind it has settled too, then decides for each, in order:
- *   - succeeded → its sends resolve (in an idempotent producer none behind a failure can: the
- *     partition refuses a sequence gap);
+ *   - succeeded → its sends resolve (behind a failure only when that failure's answer was lost,
+ *     or the partition did not know the producer yet and so took any sequence);
  *   - a retriable error (isRetriable) with retries left, or OUT_OF_ORDER_SEQUENCE_NUMBER behind
  *     an earlier failure of the same window (the gap that failure left, not a fault of its own) →
  *     resent, after a backoff (retryBackoffMs doubling up to retryBackoffMaxMs) when a retriable
  *     error is among them;
  *   - anything else → its sends reject with the error.
- * Sequences: everything from the first failure on was refused, so the partition's next sequence
- * goes back to that batch's base sequence and the batches resent are numbered again from there,
- * in order. When every failed batch is resent that gives each exactly its old sequence — a resend
- * is the same records with the same producer id, epoch and base sequence, so if the first attempt
- * had been written after all, the partition answers the resend as a duplicate with the original
- * offsets. Only when a batch in front of it failed for good does a batch get a lower sequence,
- * which is safe because the partition refused it (Kafka's adjustSequencesDueToFailedBatch).
+ * Sequences: a batch gets the partition's next sequence when first handed to the log and keeps it
+ * for every resend — the same records with the same producer id, epoch and base sequence, so if a
+ * first attempt had been written after all (an answer lost), the partition answers the resend as a
+ * duplicate with the original offsets. Only a batch refused for good (nothing written) frees its
+ * sequences: the batches resent behind it move down to close the gap, and the partition's next
+ * sequence with them (Kafka's adjustSequencesDueToFailedBatch); without that every later batch
+ * would be OUT_OF_ORDER_SEQUENCE_NUMBER. A batch written behind a failure keeps what it took.
+ * Until the partition has written one batch of the producer, only one is in flight: a partition
+ * takes any first sequence from a producer it does not know (producer-validation.ts), so a batch
+ * pipelined behind a refused first batch would be written and the first one, resent, refused.
  *
  * Which errors are retriable: only DISK_FULL — api.md: nothing of that append was kept, the log
  * stays writable, appends succeed again once space is freed; in Kafka the storage error of a full
@@ -93,6 +96,8 @@ export class PartitionSender {
   private nextSequence = 0
   /** A backoff before resending is running: nothing is handed to the log meanwhile. */
   private backoffTimer: NodeJS.Timeout | null = null
+  /** A batch of this producer was written to the partition: it knows the producer's sequence. */
+  private producerKnown = false
 
   constructor(
     readonly topic: string,
@@ -115,7 +120,11 @@ export class PartitionSender {
   pump(): void {
     if (this.backoffTimer !== null) return
     if (this.ctx.idempotent && this.queue.length > 0 && this.ctx.identity() === null) return
-    while (this.inFlight.length < this.ctx.maxInFlight && this.queue.length > 0) this.dispatch(this.queue.shift()!)
+    // Until a batch of this producer was written here, one at a time: the partition takes any
+    // sequence from a producer it does not know, so a batch pipelined behind a refused first one
+    // would be written and the resent first one then refused as out of order.
+    const limit = this.ctx.idempotent && !this.producerKnown ? 1 : this.ctx.maxInFlight
+    while (this.inFlight.length < limit && this.queue.length > 0) this.dispatch(this.queue.shift()!)
   }
 
   /** Rejects every batch not yet handed to the log (a failed id allocation, an abort). */
@@ -131,8 +140,11 @@ export class PartitionSender {
     const options: ProducerAppendOptions = { acks: batch.acks }
     if (this.ctx.idempotent) {
       const identity = this.ctx.identity()!
-      batch.baseSequence = this.nextSequence
-      this.nextSequence = incrementSequence(this.nextSequence, batch.recordsCount)
+      // A resend keeps the sequence recover() gave it; a first send takes the next one.
+      if (batch.baseSequence < 0) {
+        batch.baseSequence = this.nextSequence
+        this.nextSequence = incrementSequence(this.nextSequence, batch.recordsCount)
+      }
       options.producerId = identity.producerId
       options.producerEpoch = identity.producerEpoch
       options.baseSequence = batch.baseSequence
@@ -160,6 +172,7 @@ export class PartitionSender {
       if (head.settled === false) return
       if (head.settled.ok) {
         this.inFlight.shift()
+        this.producerKnown = true
         head.batch.complete(head.settled.result)
         continue
       }
@@ -174,15 +187,19 @@ export class PartitionSender {
   private recover(): void {
     const window = this.inFlight
     this.inFlight = []
-    const firstFailedSequence = window[0]!.batch.baseSequence
     const aborted = this.ctx.abortError()
     const resend: ProducerBatch[] = []
     let backoffRetries = -1
     let failedBefore = false
+    // The sequence the partition expects next, walking the window in order: a written batch
+    // moves it past itself, a batch refused for good leaves it where it was.
+    let expectedSequence = window[0]!.batch.baseSequence
     for (const { batch, settled } of window) {
       if (settled === false) throw new Error('recover() before the window settled')
       if (settled.ok) {
+        this.producerKnown = true
         batch.complete(settled.result)
+        if (this.ctx.idempotent) expectedSequence = incrementSequence(batch.baseSequence, batch.recordsCount)
         continue
       }
       const error = settled.error
@@ -192,6 +209,11 @@ export class PartitionSender {
           batch.retriesUsed++
           backoffRetries = Math.max(backoffRetries, batch.retriesUsed)
         }
+        if (this.ctx.idempotent) {
+          // Its old sequence unless a batch in front of it was refused for good (header).
+          batch.baseSequence = expectedSequence
+          expectedSequence = incrementSequence(expectedSequence, batch.recordsCount)
+        }
         resend.push(batch)
       } else if (aborted !== null && (isRetriable(error) || isSequenceGap(error))) {
         batch.fail(aborted)
@@ -200,8 +222,7 @@ export class PartitionSender {
       }
       failedBefore = true
     }
-    // Everything from the first failure on was refused: number again from its sequence.
-    if (this.ctx.idempotent) this.nextSequence = firstFailedSequence
+    if (this.ctx.idempotent) this.nextSequence = expectedSequence
     this.queue.unshift(...resend)
     if (backoffRetries < 0) {
       this.pump()
