@@ -66,6 +66,8 @@ export interface ProducerLog {
   allocateProducerId(): Promise<number>
   /** The log's clock (record timestamps). */
   now(): number
+  /** Told once a producer's close() has flushed (the Log forgets the producers it closes at its own close). */
+  producerClosed?(producer: Producer): void
 }
 
 /** One entry of `send`'s result: where this send's records for one partition landed. */
@@ -182,6 +184,7 @@ export class Producer {
   close(): Promise<void> {
     this.closedPromise ??= this.flush().finally(() => {
       if (this.onAbort !== null) this.options.signal?.removeEventListener('abort', this.onAbort)
+      this.log.producerClosed?.(this)
     })
     return this.closedPromise
   }
