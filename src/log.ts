@@ -5,7 +5,7 @@
  *                        checkpoints, partition loads and recovery, orphans, the recovery report)
  *   topic-admin.ts       the topics and their partitions; create, grow, alter, delete
  *   checkpoints.ts       the recovery-point and log-start checkpoints
- *   background-tasks.ts  retention and checkpoint timers (and later ones) in one registry
+ *   background-tasks.ts  retention, checkpoint and producer-id expiration timers in one registry
  *   log-options.ts       Log.open's own options
  *
  * Directory layout (format.md):
@@ -36,6 +36,8 @@ import {
   checkLogOptions,
   fileSystemFor,
   LOG_OPTION_KEYS,
+  PRODUCER_ID_EXPIRATION_MS_DEFAULT,
+  producerExpirationCheckIntervalMs,
   RECOVERY_POINT_CHECKPOINT_INTERVAL_MS_DEFAULT,
   RETENTION_CHECK_INTERVAL_MS_DEFAULT,
   type LogOptions,
@@ -89,6 +91,7 @@ export class Log extends EventEmitter {
     /** Bounds the descriptors and memory of sealed segments across every partition (segment-cache.ts). */
     segmentCache: SegmentCache,
     clock: () => number,
+    producerIdExpirationMs: number,
   ) {
     super()
     this.recovery = recovery
@@ -97,6 +100,7 @@ export class Log extends EventEmitter {
       metrics: this.metricsCounters,
       fileSystem: fs,
       now: clock,
+      producerIdExpirationMs,
       failure: () => this.failedWith,
       fail: (err) => this.fail(err),
       closed: () => this.closing,
@@ -126,9 +130,10 @@ export class Log extends EventEmitter {
     const fs = withTestBugs(fileSystemFor(options))
     const clock = options.clock ?? Date.now
     const started = performance.now()
-    const opened = await openLogDirectory(fs, dir, { repair: options.repair === true, nowMs: clock() })
+    const producerIdExpirationMs = options.producerIdExpirationMs ?? PRODUCER_ID_EXPIRATION_MS_DEFAULT
+    const opened = await openLogDirectory(fs, dir, { repair: options.repair === true, nowMs: clock(), producerIdExpirationMs })
     try {
-      const log = new Log(dir, fs, opened.lock, defaults, opened.recovery, opened.segmentCache, clock)
+      const log = new Log(dir, fs, opened.lock, defaults, opened.recovery, opened.segmentCache, clock, producerIdExpirationMs)
       for (const { meta, logs } of opened.topics) log.topicRegistry.register(meta, logs)
       if (!opened.recovery.cleanShutdown) await log.checkpoints.writeRecoveryPoints()
       opened.recovery.durationMs = performance.now() - started
@@ -278,11 +283,12 @@ export class Log extends EventEmitter {
     const failedBeforeClose = this.failedWith !== null
     this.backgroundTasks.stopAll()
     let firstError: unknown = null
+    let producerSnapshotsWritten = true
     try {
       await this.adminQueue.idle()
       for (const partition of this.topicRegistry.all()) {
         try {
-          await partition.quiesce()
+          if (!(await partition.quiesce())) producerSnapshotsWritten = false
         } catch (err) {
           firstError ??= this.ioError(err, `Closing the log in ${this.dir}`)
         }
@@ -303,7 +309,9 @@ export class Log extends EventEmitter {
       }
     }
     try {
-      if (!this.failedWith && firstError === null) {
+      // A producer snapshot that failed leaves the state at close unwritten: without the marker the
+      // next open rebuilds it from an older snapshot and the log (decisions.md "Idempotent producers").
+      if (!this.failedWith && firstError === null && producerSnapshotsWritten) {
         await writeFileAtomic(this.fs, this.dir, CLEAN_SHUTDOWN_FILE_NAME, Buffer.from(JSON.stringify({ version: 1, closedAt: Date.now() }) + '\n'))
       }
     } catch (err) {
@@ -326,10 +334,29 @@ export class Log extends EventEmitter {
       run: () => this.runRetention(),
     })
     this.backgroundTasks.add({
+      name: 'producer-id expiration',
+      periodMs: producerExpirationCheckIntervalMs(options.producerIdExpirationMs ?? PRODUCER_ID_EXPIRATION_MS_DEFAULT),
+      run: () => this.expireProducers(),
+    })
+    this.backgroundTasks.add({
       name: 'recovery-point checkpoint',
       periodMs: options.recoveryPointCheckpointIntervalMs ?? RECOVERY_POINT_CHECKPOINT_INTERVAL_MS_DEFAULT,
       run: () => this.checkpoints.writeRecoveryPoints(),
     })
+  }
+
+  /** Forgets idle producers of every partition (the producer-id expiration task; Kafka's is per log too). */
+  private async expireProducers(): Promise<void> {
+    for (const partition of this.topicRegistry.all()) {
+      if (partition.removed) continue
+      try {
+        await partition.expireProducers()
+      } catch (err) {
+        // Its topic was deleted while the task waited for the partition's turn.
+        if (partition.removed && err instanceof SeglogError && err.code === 'UNKNOWN_TOPIC_OR_PARTITION') continue
+        throw err
+      }
+    }
   }
 
   /**

@@ -21,11 +21,12 @@
  * | truncate-mid-log     | recovery cuts at any damage, even damage to acknowledged data      |
  * | no-lock              | the directory lock always succeeds                                 |
  * | shared-read-buffers  | native reads hand out views of the shared read-only mapping        |
+ * | producer-state-not-rolled-back | a torn-tail cut keeps the producer snapshots above the new log end: the retry of a cut batch is called a duplicate |
  */
 import { invalidArgValue } from './errors.js'
 import type { FileSystem } from './io/file.js'
 
-const TEST_BUGS = ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync', 'no-crc-on-read', 'truncate-mid-log', 'no-lock', 'shared-read-buffers'] as const
+const TEST_BUGS = ['skip-fsync', 'skip-dir-fsync', 'ack-before-datasync', 'no-crc-on-read', 'truncate-mid-log', 'no-lock', 'shared-read-buffers', 'producer-state-not-rolled-back'] as const
 
 export type TestBug = (typeof TEST_BUGS)[number]
 

@@ -28,6 +28,12 @@ export interface LogOptions extends Partial<TopicConfig> {
   syncOnEventLoop?: boolean
   /** Clock for record timestamps and time-based roll/retention. Default Date.now. */
   clock?: () => number
+  /**
+   * A producer whose last batch is this old (by its timestamps, as Kafka's
+   * producer.id.expiration.ms) is forgotten by every partition: its state is dropped and not
+   * snapshotted, and its next batch is accepted at any sequence. Default 86400000 (one day).
+   */
+  producerIdExpirationMs?: number
 }
 
 /** The keys of LogOptions that are not topic config. */
@@ -39,15 +45,24 @@ export const LOG_OPTION_KEYS: readonly string[] = [
   'fileSystem',
   'syncOnEventLoop',
   'clock',
+  'producerIdExpirationMs',
 ]
 
 export const RETENTION_CHECK_INTERVAL_MS_DEFAULT = 300_000
 export const RECOVERY_POINT_CHECKPOINT_INTERVAL_MS_DEFAULT = 60_000
+export { PRODUCER_ID_EXPIRATION_MS_DEFAULT } from '../partition/partition-log.js'
+
+/** Kafka's producer.id.expiration.check.interval.ms (10 minutes), never longer than the expiration itself. */
+export const PRODUCER_EXPIRATION_CHECK_INTERVAL_MS_MAX = 600_000
+
+export function producerExpirationCheckIntervalMs(producerIdExpirationMs: number): number {
+  return Math.max(1, Math.min(PRODUCER_EXPIRATION_CHECK_INTERVAL_MS_MAX, producerIdExpirationMs))
+}
 
 export function checkLogOptions(options: LogOptions): void {
   if (options.native !== undefined && typeof options.native !== 'boolean') throw invalidArgType('options.native', 'of type boolean', options.native)
   if (options.repair !== undefined && typeof options.repair !== 'boolean') throw invalidArgType('options.repair', 'of type boolean', options.repair)
-  for (const key of ['retentionCheckIntervalMs', 'recoveryPointCheckpointIntervalMs'] as const) {
+  for (const key of ['retentionCheckIntervalMs', 'recoveryPointCheckpointIntervalMs', 'producerIdExpirationMs'] as const) {
     const value = options[key]
     if (value === undefined) continue
     if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value)

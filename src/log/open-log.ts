@@ -4,7 +4,7 @@
  *   lock → FORMAT → `.tmp` leftovers → clean-shutdown marker read and durably removed (before any
  *   write, so a crash from then on is recovered as unclean) → checkpoints → topic metadata → each
  *   partition loaded (PartitionLog.load: recovered from its recovery point if the shutdown was
- *   unclean) → orphan partition directories removed → the recovery report.
+ *   unclean, then its producer state: snapshot + replay, producer-recovery.ts) → orphan partition directories removed → the recovery report.
  * What follows (the Log registering the partitions, rewriting the recovery point checkpoint after
  * an unclean shutdown, starting its background tasks) is log.ts's; if that fails, `abandon`
  * undoes this part.
@@ -46,6 +46,7 @@ export interface RecoveryReport {
 export interface OpenDirectoryOptions {
   repair: boolean
   nowMs: number
+  producerIdExpirationMs: number
 }
 
 export interface OpenedDirectory {
@@ -125,6 +126,7 @@ export async function openLogDirectory(fs: FileSystem, dir: string, options: Ope
           repair: options.repair,
           nowMs: options.nowMs,
           segmentCache,
+          producerIdExpirationMs: options.producerIdExpirationMs,
         }).catch((err: unknown) => {
           throw err instanceof SeglogError ? addErrorDetails(err, { topic: meta.name, partition: p }) : err
         })
@@ -136,7 +138,8 @@ export async function openLogDirectory(fs: FileSystem, dir: string, options: Ope
     const recovery: RecoveryReport = { cleanShutdown, durationMs: 0, partitions: [], orphanPartitionDirs, testBugs: activeTestBugs() }
     topics.forEach(({ meta }, t) => {
       reports[t]!.forEach((r, p) => {
-        if (r.truncatedBytes > 0 || r.rebuiltIndexes > 0 || r.lostOffsets !== null || r.leftovers.length > 0 || !cleanShutdown) {
+        const notable = r.truncatedBytes > 0 || r.rebuiltIndexes > 0 || r.lostOffsets !== null || r.leftovers.length > 0 || r.corruptProducerSnapshots.length > 0
+        if (notable || !cleanShutdown) {
           recovery.partitions.push({ topic: meta.name, partition: p, ...r, abortedTransactions: 0 })
         }
       })

@@ -12,19 +12,22 @@
  */
 import { LAST_OFFSET_DELTA_POS, MAX_TIMESTAMP_POS, RECORDS_COUNT_POS, readInt64 } from '../format/batch-header.js'
 import { BatchArena } from '../format/batch-arena.js'
-import { encodeRecordBatch, type RecordInput } from '../format/batch.js'
+import { encodeRecordBatch, type EncodeBatchOptions, type RecordInput } from '../format/batch.js'
 import { SeglogError } from '../errors.js'
 import { APPEND_QUEUE_BATCHES_MAX, APPEND_WRITE_BUFFERS_MAX, APPEND_WRITE_BYTES_MAX } from '../limits.js'
 import type { TopicConfig } from '../options.js'
 import type { PartitionId } from './log-context.js'
-import type { Acks, ValidAppendOptions } from './partition-options.js'
+import type { Acks, AppendProducer, ValidAppendOptions } from './partition-options.js'
 
 export interface AppendResult {
   baseOffset: number
   lastOffset: number
   /** The broker time stamped on the batch with `messageTimestampType: 'LogAppendTime'`, else -1. */
   logAppendTime: number
-  /** Always false until idempotent producers exist. */
+  /**
+   * True when the batch was a producer's retry of a batch already in the log: nothing was written
+   * and the offsets (and LogAppendTime) are the original's.
+   */
   duplicate: boolean
 }
 
@@ -35,6 +38,8 @@ export interface PendingAppend {
   lastOffsetDelta: number
   maxTimestamp: number
   acks: Acks
+  /** The producer fields of an idempotent append, or null (batch-writer.ts stages only these). */
+  producer: AppendProducer | null
   resolve: (result: AppendResult) => void
   reject: (err: Error) => void
   /** Set when offsets are assigned (batch-writer.ts). */
@@ -58,12 +63,14 @@ export function encodeAppend(
   id: PartitionId,
 ): PendingAppend {
   const logAppendTime = config.messageTimestampType === 'LogAppendTime'
-  const batch = encodeRecordBatch(
-    records,
-    { timestamp: nowMs, compression: options.compression, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' },
-    false,
-    allocateBatch,
-  )
+  const producer = options.producer
+  const encodeOptions: EncodeBatchOptions = { timestamp: nowMs, compression: options.compression, timestampType: logAppendTime ? 'LogAppendTime' : 'CreateTime' }
+  if (producer !== null) {
+    encodeOptions.producerId = producer.producerId
+    encodeOptions.producerEpoch = producer.producerEpoch
+    encodeOptions.baseSequence = producer.baseSequence
+  }
+  const batch = encodeRecordBatch(records, encodeOptions, false, allocateBatch)
   const limit = Math.min(config.maxMessageBytes, config.segmentBytes)
   if (batch.length > limit) {
     batchArena.release(batch)
@@ -79,6 +86,7 @@ export function encodeAppend(
     lastOffsetDelta: batch.readInt32BE(LAST_OFFSET_DELTA_POS),
     maxTimestamp: readInt64(batch, MAX_TIMESTAMP_POS),
     acks: options.acks,
+    producer,
     resolve: () => {},
     reject: () => {},
     result: null,

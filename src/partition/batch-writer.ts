@@ -4,8 +4,16 @@
  * stamps LogAppendTime when the topic asks for it, rolls first when a batch does not fit the
  * active segment (segment.ts shouldRoll), and writes each run of batches with one writev.
  *
+ * Idempotent batches (those with producer fields) are staged in the partition's producer state at
+ * the offsets they get, right before their run is written, and committed once the write returned
+ * (discarded if it failed): a duplicate is answered with the original's offsets and writes
+ * nothing, an out-of-sequence or fenced batch is rejected alone. Plain batches touch no producer
+ * state: the state's map end catches up with the log end lazily (when a run with producer
+ * batches commits, and before a snapshot), so the plain path costs one null check per batch.
+ *
  * Failures: a short write or ENOSPC rolls the file back and rejects exactly the batches of that
- * write with DISK_FULL (not fail-stop; the next append may succeed). Any other write error, and a
+ * write with DISK_FULL (not fail-stop; the next append may succeed), and the producer state
+ * forgets what that write staged. Any other write error, and a
  * failed roll, fails the whole log (fail-stop): nothing after it is written. A batch's memory goes
  * back to the arena as soon as its write returns.
  */
@@ -15,12 +23,16 @@ import { setBaseOffset } from '../format/batch-header.js'
 import { setLogAppendTime } from '../format/batch.js'
 import { failStopError } from '../io/io-errors.js'
 import type { TopicConfig } from '../options.js'
-import { releaseBatch, settleUnwritten, type PendingAppend } from './append-queue.js'
+import type { StageResult } from '../producer/producer-state-manager.js'
+import { releaseBatch, settleUnwritten, type AppendResult, type PendingAppend } from './append-queue.js'
 import type { FlushPolicy } from './flush-policy.js'
 import type { LogContext, PartitionId } from './log-context.js'
 import type { PartitionLog } from './partition-log.js'
 
 export class BatchWriter {
+  /** Duplicates of batches staged in the run being gathered: settled with that run's write. */
+  private readonly pendingDuplicates: { p: PendingAppend; result: AppendResult }[] = []
+
   constructor(
     private readonly id: PartitionId,
     private readonly log: PartitionLog,
@@ -43,7 +55,7 @@ export class BatchWriter {
       if (failure) {
         // Fail-stop while draining (the log can fail while a roll is awaited): nothing from here
         // on is written, the run gathered so far included.
-        settleUnwritten(run, failure)
+        this.settleRun(run, failure)
         settleUnwritten(pendings.slice(i), failure)
         return
       }
@@ -81,16 +93,17 @@ export class BatchWriter {
           i--
           continue
         }
+        // The producer state at the new segment's base (Kafka snapshots at every roll); in
+        // 'fsync' mode the roll has just made everything below it durable.
+        await this.log.snapshotProducerState(nowMs)
         // A failed write rolls back: offsets restart at what the log really holds.
         nextOffset = this.log.logEndOffset
       }
       const baseOffset = nextOffset
+      const logAppendTime = config.messageTimestampType === 'LogAppendTime' ? nowMs : -1
+      if (p.producer !== null && !this.stageProducerBatch(p, baseOffset, logAppendTime)) continue
       setBaseOffset(p.batch, baseOffset)
-      let logAppendTime = -1
-      if (config.messageTimestampType === 'LogAppendTime') {
-        setLogAppendTime(p.batch, nowMs)
-        logAppendTime = nowMs
-      }
+      if (logAppendTime >= 0) setLogAppendTime(p.batch, nowMs)
       p.result = { baseOffset, lastOffset: baseOffset + p.lastOffsetDelta, logAppendTime, duplicate: false }
       run.push(p)
       runBytes += p.batch.length
@@ -100,12 +113,68 @@ export class BatchWriter {
     if (run.length > 0) this.writeRun(run, runBytes)
   }
 
+  /**
+   * Validates an idempotent batch against the producer state at the offsets it is about to get
+   * (producer-state-manager.ts "Appending"). Returns true to write it; false when it was settled
+   * instead — a duplicate (answered with the original's offsets, nothing written) or a rejected
+   * batch (INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER: that append only, nothing
+   * written, no state changed; later batches are checked as if it never came).
+   */
+  private stageProducerBatch(p: PendingAppend, baseOffset: number, logAppendTime: number): boolean {
+    const producer = p.producer!
+    let staged: StageResult
+    try {
+      staged = this.log.producerState.stage({
+        kind: 'data',
+        producerId: producer.producerId,
+        producerEpoch: producer.producerEpoch,
+        baseSequence: producer.baseSequence,
+        firstOffset: baseOffset,
+        lastOffset: baseOffset + p.lastOffsetDelta,
+        maxTimestampMs: logAppendTime >= 0 ? logAppendTime : p.maxTimestamp,
+        transactional: false,
+      })
+    } catch (err) {
+      settleUnwritten([p], err instanceof SeglogError ? addErrorDetails(err, { topic: this.id.topic, partition: this.id.partition }) : (err as Error))
+      return false
+    }
+    if (staged.kind === 'append') return true
+    releaseBatch(p)
+    const result: AppendResult = {
+      baseOffset: staged.baseOffset,
+      lastOffset: staged.lastOffset,
+      logAppendTime: logAppendTime >= 0 ? this.originalAppendTime(producer.producerId, staged.lastOffset, staged.pending, logAppendTime) : -1,
+      duplicate: true,
+    }
+    // A duplicate of a batch staged in this run shares that write's outcome (writeRun settles it).
+    if (staged.pending) this.pendingDuplicates.push({ p, result })
+    else this.flushPolicy.acknowledgeDuplicate(p, result)
+    return false
+  }
+
+  /**
+   * The LogAppendTime the original of a duplicate was stamped with: this drain's when it is staged
+   * in the run, else its max timestamp (= its append time under LogAppendTime) as remembered.
+   */
+  private originalAppendTime(producerId: number, lastOffset: number, pending: boolean, nowMs: number): number {
+    if (pending) return nowMs
+    const batches = this.log.producerState.entry(producerId)?.batches ?? []
+    return batches.find((b) => b.lastOffset === lastOffset)?.timestampMs ?? nowMs
+  }
+
+  /** Settles a run that will not be written: its staged producer batches are forgotten. */
+  private settleRun(run: PendingAppend[], err: Error): void {
+    this.log.producerState.discardStaged()
+    settleUnwritten(run, err)
+    settleUnwritten(this.pendingDuplicates.splice(0).map((d) => d.p), err)
+  }
+
   /** One writev of `run` into the active segment; settles the batches of a failed write. */
   private writeRun(run: PendingAppend[], runBytes: number): void {
     const failed = this.ctx.failure()
     if (failed) {
       // The log failed while this run was gathered (during a roll's await): fail-stop writes nothing.
-      settleUnwritten(run, failed)
+      this.settleRun(run, failed)
       return
     }
     let maxTimestamp = -1
@@ -126,12 +195,12 @@ export class BatchWriter {
     } catch (err) {
       if (err instanceof SeglogError && err.code === 'DISK_FULL') {
         this.ctx.metrics.diskFullErrors++
-        settleUnwritten(run, addErrorDetails(err, { offset: run[0]!.result!.baseOffset, topic: this.id.topic, partition: this.id.partition }))
+        this.settleRun(run, addErrorDetails(err, { offset: run[0]!.result!.baseOffset, topic: this.id.topic, partition: this.id.partition }))
         return
       }
       const failure = failStopError(err, `Writing to ${this.label()}`)
       this.ctx.fail(failure)
-      settleUnwritten(run, failure)
+      this.settleRun(run, failure)
       return
     } finally {
       // The write has returned (FileSystem writes are synchronous): the bytes are the file's now.
@@ -144,8 +213,16 @@ export class BatchWriter {
     metrics.batchesAppended += run.length
     metrics.bytesAppended += runBytes
     for (let i = 0; i < run.length; i++) metrics.recordsAppended += run[i]!.recordsCount
+    const state = this.log.producerState
+    if (state.stagedCount > 0) {
+      state.commitStaged()
+      state.updateMapEndOffset(largestOffset + 1) // plain batches after the last producer batch
+    }
     const active = this.log.activeSegment
     this.flushPolicy.written(run, { offset: largestOffset + 1, segmentBaseOffset: active.baseOffset, position: active.sizeBytes })
+    if (this.pendingDuplicates.length > 0) {
+      for (const { p, result } of this.pendingDuplicates.splice(0)) this.flushPolicy.acknowledgeDuplicate(p, result)
+    }
   }
 
   private label(): string {

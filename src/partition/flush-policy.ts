@@ -18,7 +18,7 @@ import { failStopError } from '../io/io-errors.js'
 import { observe } from '../metrics.js'
 import type { TopicConfig } from '../options.js'
 import { hasTestBug } from '../test-bugs.js'
-import type { PendingAppend } from './append-queue.js'
+import type { AppendResult, PendingAppend } from './append-queue.js'
 import { GroupCommit } from './group-commit.js'
 import type { HighWatermark } from './high-watermark.js'
 import type { LogContext } from './log-context.js'
@@ -91,6 +91,19 @@ export class FlushPolicy {
       // The HW is the fsynced end, so a flush starts even when nobody waits (acks 0/1);
       // otherwise readers would not see those records until the next durable append.
       this.backgroundFlush()
+    }
+  }
+
+  /**
+   * A producer's retry answered with the original batch's offsets (nothing written): `acks: 'all'`
+   * in 'fsync' mode resolves once the original is durable (below the HW), as the original's own
+   * acknowledgement would; acks 1, or 'os' mode, at once. acks 0 resolved when queued.
+   */
+  acknowledgeDuplicate(p: PendingAppend, result: AppendResult): void {
+    if (p.acks !== 'all' || this.config().durability !== 'fsync' || ACK_BEFORE_DATASYNC) p.resolve(result)
+    else {
+      const resolve = p.resolve
+      this.groupCommit.whenDurable(result.lastOffset + 1, () => resolve(result), p.reject)
     }
   }
 

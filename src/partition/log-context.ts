@@ -15,6 +15,8 @@ export interface LogContext {
   /** The log's FileSystem (sendTo's sendfile goes through it). */
   readonly fileSystem: FileSystem
   now(): number
+  /** The Log's producerIdExpirationMs (every partition expires its idle producers by it). */
+  readonly producerIdExpirationMs: number
   /** The log-wide failure (fail-stop), or null. */
   failure(): Error | null
   /** Enters the failed state: every partition stops accepting writes. */

@@ -30,6 +30,9 @@ import { hasValidBatchAfter } from '../segment/tail-damage.js'
 import { hasTestBug } from '../test-bugs.js'
 import { deleteSegmentsBelowLogStart } from './retention.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
+import { deleteProducerSnapshotsBelow, listProducerSnapshots } from '../producer/producer-snapshot.js'
+import { ProducerStateManager } from '../producer/producer-state-manager.js'
+import { recoverProducerState, type ProducerRecoveryReport } from './producer-recovery.js'
 import type { SegmentCache } from '../segment/segment-cache.js'
 
 export interface PartitionLoadOptions {
@@ -46,9 +49,14 @@ export interface PartitionLoadOptions {
   nowMs: number
   /** The Log's bound on sealed segments' descriptors and memory (segment-cache.ts). Default none. */
   segmentCache?: SegmentCache | null
+  /** Producers idle this long are forgotten (Log option; default PRODUCER_ID_EXPIRATION_MS_DEFAULT). */
+  producerIdExpirationMs?: number
 }
 
-export interface PartitionRecoveryReport {
+/** Kafka's producer.id.expiration.ms default: one day. */
+export const PRODUCER_ID_EXPIRATION_MS_DEFAULT = 86_400_000
+
+export interface PartitionRecoveryReport extends ProducerRecoveryReport {
   truncatedBytes: number
   /** First offset cut off by recovery (torn tail or repair), or null when nothing was cut. */
   truncatedFromOffset: number | null
@@ -79,6 +87,11 @@ export class PartitionLog {
   private readonly dirty = new Set<Segment>()
   private segmentConfig: SegmentConfig
   rebuiltIndexes = 0
+  /** The partition's producer state (producer-state-manager.ts): staged and committed by batch-writer.ts. */
+  readonly producerState = new ProducerStateManager()
+  producerIdExpirationMs = PRODUCER_ID_EXPIRATION_MS_DEFAULT
+  /** Whether any producer snapshot file may exist: once one does, every roll and close writes one. */
+  private producerSnapshotsExist = false
 
   private constructor(
     private readonly fs: FileSystem,
@@ -124,7 +137,16 @@ export class PartitionLog {
     config: Readonly<TopicConfig>,
     options: PartitionLoadOptions,
   ): Promise<{ log: PartitionLog; report: PartitionRecoveryReport }> {
-    const report: PartitionRecoveryReport = { truncatedBytes: 0, truncatedFromOffset: null, rebuiltIndexes: 0, lostOffsets: null, leftovers: [] }
+    const report: PartitionRecoveryReport = {
+      truncatedBytes: 0,
+      truncatedFromOffset: null,
+      rebuiltIndexes: 0,
+      lostOffsets: null,
+      leftovers: [],
+      producerSnapshotOffset: null,
+      corruptProducerSnapshots: [],
+      producerBatchesReplayed: 0,
+    }
     const segmentConfig = segmentConfigOf(config)
     let createdDir = false
     if (!fs.exists(dir)) {
@@ -165,6 +187,13 @@ export class PartitionLog {
       log.logStartOffset = logStartOffset
       log.recoveryPoint = log.logEndOffset
       log.rebuiltIndexes = report.rebuiltIndexes
+      log.producerIdExpirationMs = options.producerIdExpirationMs ?? PRODUCER_ID_EXPIRATION_MS_DEFAULT
+      // Last: the segments are final, every cut made (producer-recovery.ts).
+      Object.assign(
+        report,
+        await recoverProducerState(fs, log, { cleanShutdown: options.cleanShutdown, nowMs: options.nowMs, producerIdExpirationMs: log.producerIdExpirationMs }),
+      )
+      log.producerSnapshotsExist = listProducerSnapshots(fs, dir).length > 0
       return { log, report }
     } catch (err) {
       for (const segment of segments) {
@@ -373,6 +402,57 @@ export class PartitionLog {
         }
       }
     }
+  }
+
+  // --- producer snapshots ----------------------------------------------------------------------
+
+  /**
+   * Writes the producer state at the log end as a snapshot (at a roll, the new segment's base
+   * offset; at close, the log end). Only between drains (nothing staged). Idle producers are
+   * expired first, so they are not written. A partition that never had producer state writes
+   * nothing; once a snapshot exists, an empty state is written too, so the newest snapshot is never
+   * older than the last roll (the replay after a crash stays about one segment long).
+   *
+   * Returns false when the write failed. Not fail-stop: no append depends on a snapshot (the log is
+   * the truth; a missing snapshot costs replay time at the next open), so the failure is reported
+   * to the caller — close then skips the clean-shutdown marker, so the next open replays from an
+   * older snapshot instead of trusting the state at close (decisions.md "Idempotent producers").
+   */
+  async snapshotProducerState(nowMs: number): Promise<boolean> {
+    const state = this.producerState
+    if (state.size === 0 && !this.producerSnapshotsExist) return true
+    if (state.mapEndOffset < this.logEndOffset) state.updateMapEndOffset(this.logEndOffset)
+    state.expire(nowMs, this.producerIdExpirationMs)
+    try {
+      if ((await state.takeSnapshot(this.fs, this.dir)) !== null) this.producerSnapshotsExist = true
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Retention and deleteRecords are about to move the log start to `newStart`: the producer state
+   * must not go with the batches (Kafka keeps producers across retention), so if no snapshot at or
+   * above `newStart` exists one is taken first (truncateAndReload deletes those below the log
+   * start). Then, once the segments went, `dropProducerSnapshotsBelowLogStart`.
+   */
+  async snapshotBeforeLogStartMoves(newStart: number, nowMs: number): Promise<void> {
+    const state = this.producerState
+    if (state.size === 0 || state.latestSnapshotOffset >= newStart) return
+    await this.snapshotProducerState(nowMs)
+  }
+
+  /** Snapshots below the log start are never loaded again: delete them (issue 10 §2). */
+  async dropProducerSnapshotsBelowLogStart(): Promise<void> {
+    if (!this.producerSnapshotsExist) return
+    await deleteProducerSnapshotsBelow(this.fs, this.dir, this.logStartOffset)
+    this.producerSnapshotsExist = listProducerSnapshots(this.fs, this.dir).length > 0 || this.producerState.size > 0
+  }
+
+  /** Forgets producers idle for producerIdExpirationMs (background task; between drains). */
+  expireProducers(nowMs: number): number {
+    return this.producerState.expire(nowMs, this.producerIdExpirationMs).length
   }
 
   // --- lookup ----------------------------------------------------------------------------------

@@ -2,8 +2,9 @@
  * The options of a partition's calls (api.md "Appending", "Reading"): their types, their defaults,
  * and the validation that runs before anything is queued or read. Unknown keys, wrong types and
  * out-of-range values are programmer errors (TypeError/RangeError with Node's codes); a legal value
- * this version cannot act on yet is a SeglogError (UNSUPPORTED_FEATURE). Nothing here touches
- * partition state.
+ * this version cannot act on yet is a SeglogError (UNSUPPORTED_FEATURE: `transactional`). Nothing
+ * here touches partition state: whether producer fields are in sequence is the producer state's
+ * question, asked when the batch is written (batch-writer.ts).
  */
 import type { Socket } from 'node:net'
 import { assertSafeNonNegativeInteger, invalidArgType, invalidArgValue, outOfRange, SeglogError } from '../errors.js'
@@ -15,6 +16,14 @@ export type Isolation = 'read_uncommitted' | 'read_committed'
 export interface AppendOptions {
   acks?: Acks
   compression?: 'none'
+  /**
+   * Idempotent append (api.md "Appending"): the producer's id, epoch and the sequence of the
+   * batch's first record — all three or none. A retry of one of the producer's last five batches
+   * resolves with the original offsets and `duplicate: true`.
+   */
+  producerId?: number
+  producerEpoch?: number
+  baseSequence?: number
 }
 
 export interface ReadOptions {
@@ -45,10 +54,22 @@ export const READ_OPTION_KEYS: ReadonlySet<string> = new Set(['offset', 'maxByte
 export const STREAM_OPTION_KEYS: ReadonlySet<string> = new Set(['from', 'isolation', 'follow', 'signal'])
 export const SEND_TO_OPTION_KEYS: ReadonlySet<string> = new Set(['offset', 'maxBytes', 'isolation'])
 
+/** The producer fields of an idempotent append, checked. */
+export interface AppendProducer {
+  readonly producerId: number
+  readonly producerEpoch: number
+  readonly baseSequence: number
+}
+
 export interface ValidAppendOptions {
   acks: Acks
   compression: 'none'
+  /** Null for a plain append (the hot path checks only this). */
+  producer: AppendProducer | null
 }
+
+const INT16_MAX = 0x7fff
+const INT32_MAX = 0x7fff_ffff
 
 export type ValidReadOptions = Required<Omit<ReadOptions, 'signal'>> & { signal: AbortSignal | undefined }
 
@@ -62,15 +83,13 @@ function optionsObject(options: unknown): Record<string, unknown> {
 }
 
 export function validateAppendOptions(options: unknown): ValidAppendOptions {
-  if (options === undefined) return { acks: 'all', compression: 'none' }
+  if (options === undefined) return { acks: 'all', compression: 'none', producer: null }
   const o = optionsObject(options)
   checkKeys(o, APPEND_OPTION_KEYS, 'an append')
-  if (o.producerId !== undefined || o.producerEpoch !== undefined || o.baseSequence !== undefined || o.transactional !== undefined) {
-    throw new SeglogError(
-      'UNSUPPORTED_FEATURE',
-      'Append options producerId, producerEpoch, baseSequence and transactional are not supported yet: idempotent and transactional appends are a later feature',
-    )
+  if (o.transactional !== undefined) {
+    throw new SeglogError('UNSUPPORTED_FEATURE', 'Append option transactional is not supported yet: transactional appends are a later feature')
   }
+  const producer = checkProducerFields(o)
   let acks: Acks = 'all'
   if (o.acks !== undefined) {
     if (o.acks !== 0 && o.acks !== 1 && o.acks !== 'all') throw invalidArgValue('options.acks', o.acks, "must be 0, 1 or 'all'")
@@ -79,7 +98,32 @@ export function validateAppendOptions(options: unknown): ValidAppendOptions {
   // Any other string reaches the encoder, which refuses it by name (UNSUPPORTED_COMPRESSION_TYPE
   // for Kafka's codecs, a TypeError for the rest).
   if (o.compression !== undefined && typeof o.compression !== 'string') throw invalidArgType('options.compression', 'of type string', o.compression)
-  return { acks, compression: (o.compression ?? 'none') as 'none' }
+  return { acks, compression: (o.compression ?? 'none') as 'none', producer }
+}
+
+function checkIntegerIn(name: string, value: unknown, max: number): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value)
+  if (!Number.isInteger(value) || value < 0 || value > max) throw outOfRange(name, `an integer >= 0 and <= ${max}`, value)
+  return value
+}
+
+/**
+ * producerId (a safe integer ≥ 0), producerEpoch (int16 ≥ 0) and baseSequence (int32 ≥ 0), all
+ * three or none: a batch with only some of them has no meaning in Kafka's protocol.
+ */
+function checkProducerFields(o: Record<string, unknown>): AppendProducer | null {
+  const given = (o.producerId !== undefined ? 1 : 0) + (o.producerEpoch !== undefined ? 1 : 0) + (o.baseSequence !== undefined ? 1 : 0)
+  if (given === 0) return null
+  if (given !== 3) {
+    const missing = (['producerId', 'producerEpoch', 'baseSequence'] as const).filter((key) => o[key] === undefined)
+    throw invalidArgValue(`options.${missing[0]!}`, undefined, 'must be given with the other producer fields (producerId, producerEpoch and baseSequence go together)')
+  }
+  assertSafeNonNegativeInteger('options.producerId', o.producerId)
+  return {
+    producerId: o.producerId,
+    producerEpoch: checkIntegerIn('options.producerEpoch', o.producerEpoch, INT16_MAX),
+    baseSequence: checkIntegerIn('options.baseSequence', o.baseSequence, INT32_MAX),
+  }
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {

@@ -7,7 +7,8 @@
  *             'os' mode flushes) ─► high-watermark.ts (HW, long-poll wake-ups)
  *   read / stream / offsetForTimestamp / sendTo ─► partition-reads.ts ─► reader.ts, send-to.ts
  *   deleteRecords / retention ─► retention.ts
- *   files (segments, roll, recovery) ─► partition-log.ts
+ *   files (segments, roll, recovery, producer snapshots) ─► partition-log.ts, producer-recovery.ts
+ *   idempotent appends ─► batch-writer.ts stages them in the log's ProducerStateManager
  *
  * One serial queue (serial-queue.ts) orders the drains of the append queue, retention and
  * deletion: each sees the segment list the previous one left.
@@ -59,6 +60,7 @@ export class Partition {
     private readonly ctx: LogContext,
   ) {
     const currentConfig = (): Readonly<TopicConfig> => this.config
+    log.producerIdExpirationMs = ctx.producerIdExpirationMs
     this.hw = new HighWatermark(log)
     this.flushPolicy = new FlushPolicy(topic, partition, log, ctx, this.hw, currentConfig)
     const writer = new BatchWriter(this, log, ctx, this.flushPolicy, currentConfig)
@@ -175,10 +177,12 @@ export class Partition {
       const failure = this.ctx.failure()
       if (failure) throw failure
       if (beforeOffset <= this.log.logStartOffset) return
-      this.log.logStartOffset = beforeOffset
       try {
+        await this.log.snapshotBeforeLogStartMoves(beforeOffset, this.ctx.now())
+        this.log.logStartOffset = beforeOffset
         await this.ctx.persistLogStartOffset(this)
         this.ctx.metrics.segmentsDeleted += await deleteSegmentsBelowLogStart(this.log, this.ctx.now())
+        await this.log.dropProducerSnapshotsBelowLogStart()
       } catch (err) {
         throw this.ctx.ioError(err, `deleteRecords on ${this.topic}-${this.partition}`)
       }
@@ -212,10 +216,22 @@ export class Partition {
 
   // --- lifecycle -------------------------------------------------------------------------------
 
-  /** @internal Waits for queued appends to be written and flushes (close). */
-  async quiesce(): Promise<void> {
+  /**
+   * @internal Waits for queued appends to be written, flushes, then snapshots the producer state at
+   * the log end (close; snapshots only durable offsets). Returns false when the snapshot failed:
+   * the log then writes no clean-shutdown marker, so the next open rebuilds the state from the log.
+   */
+  async quiesce(): Promise<boolean> {
     await this.runExclusive(async () => {})
-    if (!this.ctx.failure() && this.log.logEndOffset > this.flushPolicy.durableEnd) await this.flushPolicy.flushNow()
+    if (this.ctx.failure()) return true
+    if (this.log.logEndOffset > this.flushPolicy.durableEnd) await this.flushPolicy.flushNow()
+    return this.runExclusive(() => this.log.snapshotProducerState(this.ctx.now()))
+  }
+
+  /** @internal The producer-id expiration task (log.ts): forgets idle producers between drains. Returns how many. */
+  expireProducers(): Promise<number> {
+    if (this.ctx.closed()) return Promise.resolve(0)
+    return this.runExclusive(async () => this.log.expireProducers(this.ctx.now()))
   }
 
   /** @internal True once deleteTopic removed this partition: every later call is UNKNOWN_TOPIC_OR_PARTITION. */

@@ -14,6 +14,8 @@
  *   segment stops the walk.
  * The log start moves past what a pass removes, durably, before any file goes; deleting all
  * segments leaves a new empty active segment at LEO (PartitionLog.deleteLeadingSegments).
+ * Producer state survives: before the log start passes the newest producer snapshot one is taken,
+ * and the snapshots left below the log start are deleted after the segments.
  */
 import type { TopicConfig } from '../options.js'
 import type { PartitionLog } from './partition-log.js'
@@ -84,9 +86,11 @@ export async function runRetentionPass(
   const segments = log.segments
   const newStart = count < segments.length ? segments[count]!.baseOffset : log.logEndOffset
   if (newStart > log.logStartOffset) {
+    await log.snapshotBeforeLogStartMoves(newStart, nowMs)
     log.logStartOffset = newStart
     await persistLogStart()
   }
   deleted += (await log.deleteLeadingSegments(count, nowMs)).length
+  await log.dropProducerSnapshotsBelowLogStart()
   return deleted
 }

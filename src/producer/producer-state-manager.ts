@@ -45,6 +45,7 @@
  */
 import type { FileSystem } from '../io/file.js'
 import { outOfRange, assertSafeNonNegativeInteger } from '../errors.js'
+import { hasTestBug } from '../test-bugs.js'
 import { copyProducerEntry, emptyProducerEntry, type ProducerEntry } from './producer-entry.js'
 import {
   deleteProducerSnapshots,
@@ -61,6 +62,9 @@ import {
   type CompletedTxn,
   type ProducerBatch,
 } from './producer-validation.js'
+
+/** Planted bug (test-bugs.ts): truncateAndReload keeps and loads snapshots above the log end. */
+const NOT_ROLLED_BACK = hasTestBug('producer-state-not-rolled-back')
 
 export type StageResult =
   | { readonly kind: 'append'; readonly completedTxn: CompletedTxn | null }
@@ -120,6 +124,11 @@ export class ProducerStateManager {
   /** Producers in the committed state. */
   get size(): number {
     return this.producers.size
+  }
+
+  /** Offset of the last snapshot written or loaded (else where the state started). */
+  get latestSnapshotOffset(): number {
+    return this.lastSnapshotOffset
   }
 
   get stagedCount(): number {
@@ -251,7 +260,9 @@ export class ProducerStateManager {
     assertSafeNonNegativeInteger('logStartOffset', logStartOffset)
     assertSafeNonNegativeInteger('logEndOffset', logEndOffset)
     if (logEndOffset < logStartOffset) throw outOfRange('logEndOffset', `>= logStartOffset ${logStartOffset}`, logEndOffset)
-    const outOfRangeSnapshots = await deleteProducerSnapshots(fs, dir, (o) => o > logEndOffset || o < logStartOffset)
+    // The planted bug keeps (and loads) snapshots above the log end: state not rolled back (FM-13).
+    const keepAbove = NOT_ROLLED_BACK
+    const outOfRangeSnapshots = await deleteProducerSnapshots(fs, dir, (o) => (o > logEndOffset && !keepAbove) || o < logStartOffset)
     const result: ReloadResult = { reloaded: false, snapshotOffset: null, replayFromOffset: 0, outOfRangeSnapshots, corruptSnapshots: [], expiredProducers: 0 }
     if (logEndOffset === this.mapEnd) {
       // Already at the log end (Kafka's onLogStartOffsetIncremented): only the start may move.
@@ -276,8 +287,8 @@ export class ProducerStateManager {
         else this.producers.set(entry.producerId, entry)
       }
       result.snapshotOffset = offset
-      this.mapEnd = offset
-      this.lastSnapshotOffset = offset
+      this.mapEnd = Math.min(offset, logEndOffset) // below the log end except with the planted bug
+      this.lastSnapshotOffset = this.mapEnd
       break
     }
     result.replayFromOffset = this.mapEnd

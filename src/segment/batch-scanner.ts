@@ -197,6 +197,18 @@ export class BatchScanner {
     return batch
   }
 
+  /**
+   * The current batch's 61-byte header (producer id, epoch, sequence, attributes: what producer
+   * state replay reads); a view valid until the next call to `next()`. No read when the header is
+   * still buffered, which it is right after `next()`.
+   */
+  headerBytes(): Buffer {
+    const batch = this.current
+    if (batch === null) throw new Error('headerBytes() called with no current batch')
+    const at = this.ensureBuffered(batch.position, BATCH_HEADER_BYTES)
+    return this.view.subarray(at, at + BATCH_HEADER_BYTES)
+  }
+
   /** The whole current batch; a view valid until the next call to `next()`. */
   batchBytes(): Buffer {
     const batch = this.current

@@ -29,6 +29,7 @@ import type { AbortedTxn, TxnIndexSearchResult } from '../index/txn-index.js'
 import { SEGMENT_BYTES_MAX } from '../limits.js'
 import type { BatchPosition, ScanStop } from './batch-scanner.js'
 import { segmentFilePath, type TransientSuffix } from './file-names.js'
+import { scanProducerBatches, type ProducerBatchVisitor } from './producer-scan.js'
 import { append, appendAbortedTxn, appendFromFile, canConvertToRelativeOffset, type AppendChunk, type LogFileRange } from './segment-append.js'
 import { openFile, type ReleasableSegment, type SegmentCache } from './segment-cache.js'
 import { changeFileSuffix, close, closeAndDelete, closeFiles, flush, flushLog, logFdForIo, markUsed, release } from './segment-files.js'
@@ -294,6 +295,14 @@ export class Segment implements ReleasableSegment {
    */
   batches(fromPosition = 0): Generator<BatchPosition> {
     return batches(this.s, fromPosition)
+  }
+
+  /**
+   * Every batch holding offsets ≥ `fromOffset`, in order, with the producer batch each one is (or
+   * null): producer state replay at open (producer-scan.ts). Returns the producer batches met.
+   */
+  scanProducerBatches(fromOffset: number, visit: ProducerBatchVisitor): number {
+    return scanProducerBatches(this.s, fromOffset, visit)
   }
 
   /** First index entry at or past `startPosition + fetchSizeBytes` (read_committed upper bound). */
