@@ -5,7 +5,8 @@
  * a mapping of a 64 MiB file in the page cache:
  *   crc32c on the mapping            — what a read cost before it copied (the baseline, same run);
  *   copyWithCrc32c into reused memory — the copy when the destination is warm;
- *   copyWithCrc32c into fresh slabs   — what the read path does (1 MiB zero-filled slabs, never reused);
+ *   copyWithCrc32c into fresh slabs   — fresh 2 MiB slabs of 4 KiB pages, never reused;
+ *   … into fresh huge-page slabs       — what the read path does (adviseHugePages, read-copies.ts);
  *   mapFile per read + crc32c        — a private mapping per read, for comparison.
  * Run: `npx tsc -p tsconfig.build.json && node bench/read-copy.mjs` (native addon required; imports ../dist).
  * The mapping case yields to the event loop every 4 reads, so the mappings' finalizers (munmap)
@@ -23,7 +24,8 @@ if (nativeBinding === null) {
 }
 const binding = nativeBinding
 const FILE_BYTES = 64 * 1024 * 1024
-const SLAB_BYTES = 1024 * 1024
+const SLAB_BYTES = 2 * 1024 * 1024
+const HUGE_PAGE_BYTES = 2 * 1024 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'seglog-read-copy-'))
 const path = join(dir, 'data')
 writeFileSync(path, Buffer.alloc(FILE_BYTES, 7))
@@ -52,21 +54,28 @@ for (const [name, sizeBytes, reads] of cases) {
   const baseline = await perRead(reads, sizeBytes, (p, n) => (sink ^= binding.crc32c(mapping.subarray(p + 21, p + n))))
   const warm = Buffer.alloc(sizeBytes)
   const reused = await perRead(reads, sizeBytes, (p, n) => (sink ^= binding.copyWithCrc32c(mapping, p, p + n, warm, 0, p + 21)))
-  let slab = null
-  let used = 0
-  const fresh = await perRead(reads, sizeBytes, (p, n) => {
-    if (slab === null || slab.length - used < n) {
-      slab = Buffer.alloc(Math.max(SLAB_BYTES, n))
-      used = 0
+  const freshSlabs = (huge) => {
+    let slab = null
+    let used = 0
+    let end = 0
+    return (p, n) => {
+      if (slab === null || end - used < n) {
+        slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n) + HUGE_PAGE_BYTES)
+        used = huge ? binding.adviseHugePages(slab) : 0
+        end = used + Math.max(SLAB_BYTES, n)
+      }
+      sink ^= binding.copyWithCrc32c(mapping, p, p + n, slab, used, p + 21)
+      used += n
     }
-    sink ^= binding.copyWithCrc32c(mapping, p, p + n, slab, used, p + 21)
-    used += n
-  })
+  }
+  const fresh = await perRead(reads, sizeBytes, freshSlabs(false))
+  const freshHuge = await perRead(reads, sizeBytes, freshSlabs(true))
   const mapped = await perRead(Math.min(reads, 2_000), sizeBytes, (p, n) => (sink ^= binding.crc32c(binding.mapFile(fd, p, n))), 4)
   for (const [method, us] of [
     ['crc32c on the shared mapping (baseline)', baseline],
     ['copyWithCrc32c into reused memory', reused],
     ['copyWithCrc32c into fresh slabs', fresh],
+    ['… into fresh huge-page slabs', freshHuge],
     ['mapFile per read + crc32c', mapped],
   ]) {
     console.log(`${name.padEnd(15)} ${method.padEnd(35)} ${us.toFixed(2).padStart(8)}   ${(us / baseline).toFixed(2)}×`)

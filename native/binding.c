@@ -165,6 +165,7 @@ NAPI_MODULE_INIT() {
     {"crc32cMethod", NULL, NULL, NULL, NULL, method, napi_enumerable, NULL},
     {"mapFile", NULL, seglog_map_file, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adviseMapping", NULL, seglog_advise_mapping, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adviseHugePages", NULL, seglog_advise_huge_pages, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sendfile", NULL, seglog_sendfile, NULL, NULL, NULL, napi_enumerable, NULL},
     {"lockFile", NULL, seglog_lock_file, NULL, NULL, NULL, napi_enumerable, NULL},
     {"unlockFile", NULL, seglog_unlock_file, NULL, NULL, NULL, napi_enumerable, NULL},

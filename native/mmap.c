@@ -22,6 +22,10 @@
  *   anonymous memory discards its contents. load.ts guarantees it with a WeakSet of the mappings'
  *   ArrayBuffers. EINVAL/ENOMEM (range not mapped) are ignored: the call is only a hint.
  *
+ * adviseHugePages(buffer) -> offset: MADV_HUGEPAGE on the 2 MiB-aligned part of any Buffer (the read
+ *   path's fresh copy slabs, partition/read-copies.ts), returning where that part starts (0 if
+ *   none). A hint that never changes contents, so unlike adviseMapping it is safe on any memory.
+ *
  * Callers must never truncate a file below a range that may still be mapped (design.md).
  */
 #define _GNU_SOURCE
@@ -100,16 +104,42 @@ napi_value seglog_map_file(napi_env env, napi_callback_info info) {
   return status == napi_ok ? result : seglog_throw_napi_failure(env, "mapFile: napi_create_buffer_copy");
 }
 
+/* Huge pages of transparent-huge-page size (2 MiB on x86-64 and most arm64 kernels). */
+#define HUGE_PAGE_BYTES ((uintptr_t)2 * 1024 * 1024)
+
+/* The bytes of a Buffer argument; false after throwing ERR_INVALID_ARG_TYPE naming `name`. */
+static bool buffer_arg(napi_env env, napi_value value, const char *name, void **data, size_t *length) {
+  if (napi_get_buffer_info(env, value, data, length) == napi_ok) return true;
+  char message[96];
+  snprintf(message, sizeof message, "The \"%s\" argument must be an instance of Buffer", name);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return false;
+}
+
+napi_value seglog_advise_huge_pages(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  void *data = NULL;
+  size_t length = 0;
+  if (!seglog_args(env, info, 1, argv) || !buffer_arg(env, argv[0], "buffer", &data, &length)) return NULL;
+  uintptr_t start = ((uintptr_t)data + HUGE_PAGE_BYTES - 1) & ~(HUGE_PAGE_BYTES - 1);
+  uintptr_t end = ((uintptr_t)data + length) & ~(HUGE_PAGE_BYTES - 1);
+  uint32_t offset = 0;
+  if (length > 0 && end > start) {
+    offset = (uint32_t)(start - (uintptr_t)data);
+    /* Only a hint (EINVAL: no THP in this kernel): MADV_HUGEPAGE never changes the contents. */
+    (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+  }
+  napi_value result;
+  if (napi_create_uint32(env, offset, &result) != napi_ok) return seglog_throw_napi_failure(env, "adviseHugePages: napi_create_uint32");
+  return result;
+}
+
 napi_value seglog_advise_mapping(napi_env env, napi_callback_info info) {
   static const int advice_flags[] = {MADV_NORMAL, MADV_SEQUENTIAL, MADV_RANDOM, MADV_WILLNEED, MADV_DONTNEED};
   napi_value argv[2];
-  if (!seglog_args(env, info, 2, argv)) return NULL;
   void *data = NULL;
   size_t length = 0;
-  if (napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "The \"mapping\" argument must be an instance of Buffer");
-    return NULL;
-  }
+  if (!seglog_args(env, info, 2, argv) || !buffer_arg(env, argv[0], "mapping", &data, &length)) return NULL;
   uint32_t advice;
   if (napi_get_value_uint32(env, argv[1], &advice) != napi_ok || advice >= sizeof advice_flags / sizeof advice_flags[0]) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "The \"advice\" argument must be an index from 0 to 4");

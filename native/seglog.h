@@ -37,6 +37,7 @@ napi_value seglog_copy_with_crc32c(napi_env env, napi_callback_info info);
 /* mmap.c */
 napi_value seglog_map_file(napi_env env, napi_callback_info info);
 napi_value seglog_advise_mapping(napi_env env, napi_callback_info info);
+napi_value seglog_advise_huge_pages(napi_env env, napi_callback_info info);
 
 /* sendfile.c */
 napi_value seglog_sendfile(napi_env env, napi_callback_info info);

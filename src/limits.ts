@@ -109,11 +109,12 @@ export const STREAM_FETCH_BYTES = 128 * 1024
 
 /**
  * Bytes of one slab of the private copies readers get of mapped batches (partition/read-copies.ts):
- * one read() fetch (1 MiB by default), eight stream() fetches, or thousands of point reads, whose
- * copies are just the records returned. It is also what one record a program keeps can pin: its
- * slab lives until its last record is collected.
+ * one transparent huge page, so a fresh slab costs one page fault; two read() fetches (1 MiB by
+ * default), sixteen stream() fetches, or thousands of point reads, whose copies are just the records
+ * returned. It is also what one record a program keeps can pin: its slab lives until its last
+ * record is collected.
  */
-export const READ_COPY_SLAB_BYTES = 1024 * 1024
+export const READ_COPY_SLAB_BYTES = 2 * 1024 * 1024
 
 /**
  * Bytes of one slab of the batch arena appends encode into (format/batch-arena.ts): a few of the

@@ -48,6 +48,15 @@ export interface NativeBinding {
    */
   mapFile(fd: number, position: number, length: number): Buffer
 
+  /**
+   * Asks the kernel to back the 2 MiB-aligned part of `buffer` with transparent huge pages
+   * (madvise MADV_HUGEPAGE; a hint that never changes contents) and returns the byte offset in
+   * `buffer` where that part starts, 0 when there is none. For memory about to be written for the
+   * first time: on this VM a fresh 4 KiB page fault costs more than copying the page, a huge page
+   * fault a fraction of that (decisions.md "Readers get private copies"). Fallback: returns 0.
+   */
+  adviseHugePages(buffer: Buffer): number
+
   /** madvise hint for a Buffer returned by `mapFile`; a no-op for the fallback or a copy. */
   adviseMapping(mapping: Buffer, advice: MapAdvice): void
 

@@ -262,6 +262,11 @@ export const fallbackBinding: NativeBinding = {
     return copy
   },
 
+  adviseHugePages(buffer) {
+    if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Buffer', buffer)
+    return 0
+  },
+
   adviseMapping(mapping, advice) {
     if (!(mapping instanceof Uint8Array)) throw invalidArgType('mapping', 'an instance of Buffer', mapping)
     adviceIndex(advice)

@@ -40,6 +40,7 @@ interface RawAddon {
   readonly crc32cMethod: 'sse4.2' | 'table'
   mapFile(fd: number, position: number, length: number): Buffer
   adviseMapping(mapping: Uint8Array, adviceIndex: number): void
+  adviseHugePages(buffer: Uint8Array): number
   sendfile(outFd: number, inFd: number, position: number, length: number): number
   lockFile(path: string): number
   unlockFile(fd: number): void
@@ -76,6 +77,13 @@ function wrapAddon(raw: RawAddon): NativeBinding {
       // addon makes adviseMapping a no-op in the copy case, and empty views have nothing to advise.
       if (length > 0) mappings.add(mapping.buffer)
       return mapping
+    },
+
+    adviseHugePages(buffer) {
+      if (!(buffer instanceof Uint8Array)) throw invalidArgType('buffer', 'an instance of Buffer', buffer)
+      // A mapping is file memory: huge-page advice is for anonymous memory about to be written.
+      if (mappings.has(buffer.buffer)) return 0
+      return raw.adviseHugePages(buffer)
     },
 
     adviseMapping(mapping, advice) {

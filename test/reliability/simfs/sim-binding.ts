@@ -26,6 +26,7 @@ export function simBinding(files: SimFileAccess): NativeBinding {
       loadedBinding.copyWithCrc32c(source, sourceStart, sourceEnd, target, targetStart, crcStart),
     mapFile: (fd, position, length) => files.mapFile(fd, position, length),
     adviseMapping: () => {},
+    adviseHugePages: () => 0,
     sendfile: () => {
       throw Object.assign(new Error('ENOSYS: SimFS has no sockets, sendfile'), { code: 'ENOSYS', syscall: 'sendfile' })
     },

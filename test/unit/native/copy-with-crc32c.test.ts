@@ -1,5 +1,6 @@
 /**
- * copyWithCrc32c (NativeBinding): the read path's private, checked copy of a mapped batch
+ * copyWithCrc32c and adviseHugePages (NativeBinding): the read path's private, checked copy of a
+ * mapped batch, and the huge-page advice for the slabs it copies into
  * (partition/reader.ts). Same results on both bindings, checked against crc-32's table; bad ranges
  * are errors, never out-of-bounds memory access or a write into a read-only mapping.
  */
@@ -71,5 +72,27 @@ describe.each(bindings.map((b) => [b.kind, b] as const))('copyWithCrc32c (%s)', 
     } finally {
       fs.closeSync(fd)
     }
+  })
+})
+
+describe.each(bindings.map((b) => [b.kind, b] as const))('adviseHugePages (%s)', (kind, binding) => {
+  it('returns where the 2 MiB-aligned part of the buffer starts and never changes its contents', () => {
+    // Property: the advice is only a hint; the offset lets a caller use whole huge pages.
+    const hugePageBytes = 2 * 1024 * 1024
+    const buffer = Buffer.allocUnsafeSlow(2 * hugePageBytes)
+    buffer.fill(0x3c)
+    const offset = binding.adviseHugePages(buffer)
+    expect(buffer.every((b) => b === 0x3c)).toBe(true)
+    if (kind === 'native') {
+      expect(offset).toBeGreaterThanOrEqual(0)
+      expect(offset).toBeLessThan(hugePageBytes)
+      // A buffer of two huge pages holds one whole aligned huge page from the offset on.
+      expect(offset + hugePageBytes).toBeLessThanOrEqual(buffer.length)
+    } else {
+      expect(offset).toBe(0)
+    }
+    // A buffer smaller than a huge page has no aligned part.
+    expect(binding.adviseHugePages(Buffer.alloc(4096))).toBe(0)
+    expect(() => binding.adviseHugePages('x' as unknown as Buffer)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
   })
 })
