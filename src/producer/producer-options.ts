@@ -73,8 +73,16 @@ const DELAY_MS_MAX = 0x7fffffff
 /** Kafka's codec names: known, not written by this version. */
 const KAFKA_CODECS: ReadonlySet<string> = new Set(['gzip', 'snappy', 'lz4', 'zstd'])
 
+/** Options api.md names for transactional producers, which this version cannot act on yet. */
+const TRANSACTION_OPTION_KEYS: readonly string[] = ['transactionalId', 'transactionTimeoutMs']
+
 export function validateProducerOptions(options: unknown): ValidProducerOptions {
   const o = optionsObject(options === undefined ? {} : options)
+  for (const key of TRANSACTION_OPTION_KEYS) {
+    if (o[key] !== undefined) {
+      throw new SeglogError('UNSUPPORTED_FEATURE', `Producer option ${key} is not supported yet: transactional producers are a later feature`)
+    }
+  }
   for (const key of Object.keys(o)) if (!PRODUCER_OPTION_KEYS.has(key)) throw invalidArgValue(`options.${key}`, o[key], 'is not a producer option')
   if (o.idempotent !== undefined && typeof o.idempotent !== 'boolean') throw invalidArgType('options.idempotent', 'of type boolean', o.idempotent)
   const idempotent = o.idempotent ?? true

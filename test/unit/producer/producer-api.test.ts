@@ -208,6 +208,9 @@ describe('producer options', () => {
       [{ retries: 1.5 }, { code: 'ERR_OUT_OF_RANGE' }],
       [{ retryBackoffMs: 500, retryBackoffMaxMs: 100 }, { code: 'ERR_OUT_OF_RANGE' }],
       [{ compression: 'gzip' }, { name: 'SeglogError', code: 'UNSUPPORTED_COMPRESSION_TYPE' }],
+      // Named by api.md for transactional producers, not built yet: refused, never ignored.
+      [{ transactionalId: 'tx-1' }, { name: 'SeglogError', code: 'UNSUPPORTED_FEATURE' }],
+      [{ transactionTimeoutMs: 60_000 }, { name: 'SeglogError', code: 'UNSUPPORTED_FEATURE' }],
       [{ compression: 'brotli' }, { code: 'ERR_INVALID_ARG_VALUE' }],
       [{ partitioner: 'random' }, { code: 'ERR_INVALID_ARG_TYPE' }],
       [{ signal: {} }, { code: 'ERR_INVALID_ARG_TYPE' }],
