@@ -111,6 +111,9 @@ export class BatchWriter {
       nextOffset = p.result.lastOffset + 1
     }
     if (run.length > 0) this.writeRun(run, runBytes)
+    // A pending duplicate names a batch staged in the run it was found in, so writeRun settled it;
+    // one left over would hang its caller forever — answer it as a committed duplicate instead.
+    for (const { p, result } of this.pendingDuplicates.splice(0)) this.flushPolicy.acknowledgeDuplicate(p, result)
   }
 
   /**

@@ -421,9 +421,9 @@ export class PartitionLog {
   async snapshotProducerState(nowMs: number): Promise<boolean> {
     const state = this.producerState
     if (state.size === 0 && !this.producerSnapshotsExist) return true
-    if (state.mapEndOffset < this.logEndOffset) state.updateMapEndOffset(this.logEndOffset)
-    state.expire(nowMs, this.producerIdExpirationMs)
     try {
+      if (state.mapEndOffset < this.logEndOffset) state.updateMapEndOffset(this.logEndOffset)
+      state.expire(nowMs, this.producerIdExpirationMs)
       if ((await state.takeSnapshot(this.fs, this.dir)) !== null) this.producerSnapshotsExist = true
       return true
     } catch {

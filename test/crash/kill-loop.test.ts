@@ -5,6 +5,11 @@
  * on top of what recovery left. `SEGLOG_KILL_ITERS` sets the iteration count (default 100), `SEED`
  * replays a run's workload and kill delays (the exact kill point also depends on timing).
  *
+ * Beside them, idempotent producers (kill-loop-producers.ts) append with acks 'all' and, after every
+ * kill, first retry their last five sends (answered as duplicates with the original offsets if they
+ * were written, appended once if not) and one older than five (OUT_OF_ORDER_SEQUENCE_NUMBER); the
+ * check adds "no duplicate, no gap" per producer (issue 10 §6).
+ *
  * To keep each iteration's cost flat, the parent deletes records below the last RETAINED_OFFSETS
  * offsets after each check (deleteRecords + runRetention), and checks that the log start offset it
  * set survives the next kill; acknowledged records below it are legitimately gone.
@@ -19,6 +24,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Log } from '../../src/index.js'
 import { distUrl } from '../helpers/dist.js'
 import { findLedgerViolations, type AckedBatch } from '../helpers/ledger-check.js'
+import { KillLoopProducer } from './kill-loop-producers.js'
 import { spawnNode, type LineChild } from '../helpers/line-child.js'
 import { readWholePartition } from '../helpers/partition-snapshot.js'
 import { reportReliability } from '../helpers/reliability-report.js'
@@ -28,6 +34,8 @@ import { makeTempDir, removeTempDirs } from '../helpers/temp-dirs.js'
 const ITERATIONS = Number(process.env.SEGLOG_KILL_ITERS ?? 100)
 const SEED = seedFromEnv('SEED')
 const APPENDERS = 4
+/** Idempotent producers appending beside the plain appenders, retrying their last five sends after every kill. */
+const PRODUCER_IDS = [1000, 1001]
 /** Tiny, so the log rolls every few dozen batches and kills land in rolls too. */
 const SEGMENT_BYTES = 4096
 const KILL_DELAY_MIN_MS = 20
@@ -54,12 +62,22 @@ interface LoopStats {
   highWatermark: number
 }
 
-/** Parses `ack <baseOffset> <lastOffset> <digest>` lines; throws on a `fail` line or anything else. */
-function ackedBatchesOf(child: LineChild, iteration: number): AckedBatch[] {
+/**
+ * Parses `ack <baseOffset> <lastOffset> <digest>` lines and the producers' lines (kill-loop-producers.ts);
+ * throws on a `fail` line or anything else. Broken producer promises go onto `violations`.
+ */
+function ackedBatchesOf(child: LineChild, iteration: number, producers: ReadonlyMap<number, KillLoopProducer>, violations: string[]): AckedBatch[] {
   const batches: AckedBatch[] = []
   for (const line of child.lines) {
-    const [kind, base, last, digest] = line.split(' ')
+    const fields = line.split(' ')
+    const [kind, base, last, digest] = fields
     if (kind === 'ready') continue
+    const producer = kind === 'send' || kind === 'pack' || kind === 'oos' ? producers.get(Number(base)) : undefined
+    if (producer !== undefined) {
+      const acked = producer.takeLine(fields, `iteration ${iteration}`, violations)
+      if (acked !== null) batches.push(acked)
+      continue
+    }
     if (kind !== 'ack' || digest === undefined) throw new Error(`worker printed ${JSON.stringify(line)}; stderr: ${child.stderr}`)
     batches.push({ baseOffset: Number(base), lastOffset: Number(last), digest, source: `iteration ${iteration}` })
   }
@@ -70,7 +88,7 @@ function ackedBatchesOf(child: LineChild, iteration: number): AckedBatch[] {
  * Reopens `dir` after a kill and asserts every promise the ledger holds, then moves the log start
  * offset up to keep the next check's window at RETAINED_OFFSETS.
  */
-async function checkAfterKill(dir: string, acked: readonly AckedBatch[], stats: LoopStats): Promise<void> {
+async function checkAfterKill(dir: string, acked: readonly AckedBatch[], stats: LoopStats, producers: Iterable<KillLoopProducer>): Promise<void> {
   const log = await Log.open(dir)
   try {
     expect(log.recovery.cleanShutdown).toBe(false)
@@ -84,6 +102,9 @@ async function checkAfterKill(dir: string, acked: readonly AckedBatch[], stats: 
     const snapshot = await readWholePartition(partition, info.logStartOffset)
     expect(snapshot.highWatermark).toBe(info.highWatermark)
     expect(findLedgerViolations(snapshot, acked)).toEqual([])
+    const producerViolations: string[] = []
+    for (const producer of producers) producer.checkLog(snapshot, producerViolations)
+    expect(producerViolations).toEqual([])
 
     // Nothing is readable at or past the high watermark.
     const atHighWatermark = await partition.read({ offset: info.highWatermark })
@@ -113,6 +134,7 @@ describe('kill -9 loop', () => {
       const dir = makeTempDir()
       const nextRandom = seededRandom(SEED)
       const acked: AckedBatch[] = []
+      const producers = new Map(PRODUCER_IDS.map((id) => [id, new KillLoopProducer(id)] as const))
       const stats: LoopStats = { logStartOffset: 0, ackedBatches: 0, recoveriesThatTruncated: 0, truncatedBytes: 0, highWatermark: 0 }
       // The summary line and the reliability report line (scripts/reliability.mjs); a failed
       // iteration is one violation.
@@ -127,7 +149,8 @@ describe('kill -9 loop', () => {
       for (let iteration = 0; iteration < ITERATIONS; iteration++) {
         const killDelayMs = randomInt(nextRandom, KILL_DELAY_MIN_MS, KILL_DELAY_MAX_MS)
         try {
-          const child = spawnNode([workerPath, indexUrl, dir, String(iteration), String(SEED), String(APPENDERS), String(SEGMENT_BYTES)])
+          const plans = JSON.stringify([...producers.values()].map((p) => p.plan()))
+          const child = spawnNode([workerPath, indexUrl, dir, String(iteration), String(SEED), String(APPENDERS), String(SEGMENT_BYTES), plans])
           let exit
           try {
             await child.waitForLine((line) => line === 'ready' || line.startsWith('fail '), READY_TIMEOUT_MS, '`ready`')
@@ -135,11 +158,13 @@ describe('kill -9 loop', () => {
           } finally {
             exit = await child.kill('SIGKILL')
           }
-          const batches = ackedBatchesOf(child, iteration)
+          const retryViolations: string[] = []
+          const batches = ackedBatchesOf(child, iteration, producers, retryViolations)
           expect(exit, `the worker ended by itself; stderr: ${child.stderr}`).toEqual({ code: null, signal: 'SIGKILL' })
+          expect(retryViolations).toEqual([])
           acked.push(...batches)
           stats.ackedBatches += batches.length
-          await checkAfterKill(dir, acked, stats)
+          await checkAfterKill(dir, acked, stats, producers.values())
         } catch (err) {
           const where = `kill loop failed at iteration ${iteration} (kill ${killDelayMs} ms after ready) of seed ${SEED}`
           console.error(`${where}; replay: ${replayCommand}`)
@@ -149,8 +174,15 @@ describe('kill -9 loop', () => {
       }
 
       report(ITERATIONS, 0)
-      // A loop in which nothing was ever acknowledged proved nothing.
+      // A loop in which nothing was ever acknowledged proved nothing; nor one whose retries never deduped.
       expect(stats.ackedBatches).toBeGreaterThan(ITERATIONS)
+      const retries = [...producers.values()].reduce((n, p) => n + p.retriesAnswered, 0)
+      const outOfOrder = [...producers.values()].reduce((n, p) => n + p.outOfOrderAnswered, 0)
+      console.log(`kill loop: ${retries} retries of acknowledged producer batches answered as duplicates after a kill, ${outOfOrder} too old ones refused`)
+      if (ITERATIONS >= 10) {
+        expect(retries).toBeGreaterThan(ITERATIONS)
+        expect(outOfOrder).toBeGreaterThan(0)
+      }
     },
     ITERATIONS * 5_000 + 60_000,
   )
