@@ -21,7 +21,7 @@ import { appendChannel, rollChannel } from '../diagnostics.js'
 import { addErrorDetails, SeglogError } from '../errors.js'
 import { setBaseOffset } from '../format/batch-header.js'
 import { setLogAppendTime } from '../format/batch.js'
-import { failStopError } from '../io/io-errors.js'
+import { failStopError, ioFailure } from '../io/io-errors.js'
 import type { TopicConfig } from '../options.js'
 import type { StageResult } from '../producer/producer-state-manager.js'
 import { releaseBatch, settleUnwritten, type AppendResult, type PendingAppend } from './append-queue.js'
@@ -43,6 +43,7 @@ export class BatchWriter {
 
   /** Writes `pendings` in order; settles each batch or hands it to the flush policy. Never throws. */
   async write(pendings: PendingAppend[]): Promise<void> {
+    if (!this.log.hasProducerSnapshots && !(await this.firstProducerSnapshot(pendings))) pendings = pendings.filter((p) => p.producer === null)
     const config = this.config()
     const nowMs = this.ctx.now()
     const durable = config.durability === 'fsync'
@@ -153,6 +154,33 @@ export class BatchWriter {
     if (staged.pending) this.pendingDuplicates.push({ p, result })
     else this.flushPolicy.acknowledgeDuplicate(p, result)
     return false
+  }
+
+  /**
+   * A partition's first producer batches wait for the snapshot below them (partition-log.ts
+   * `ensureProducerSnapshotBeforeFirstBatch`). Returns false when it failed: the producer batches
+   * of this drain are rejected with that error (DISK_FULL for a full disk, else STORAGE_ERROR for
+   * these appends only — no written data is at stake, so the log is not failed), plain ones go on.
+   */
+  private async firstProducerSnapshot(pendings: readonly PendingAppend[]): Promise<boolean> {
+    if (!pendings.some((p) => p.producer !== null)) return true
+    try {
+      await this.log.ensureProducerSnapshotBeforeFirstBatch()
+      return true
+    } catch (err) {
+      // ioFailure only picks the code: its message would claim fail-stop, which this is not.
+      const code = ioFailure(err, '')?.code ?? 'STORAGE_ERROR'
+      const failure = new SeglogError(code, `Writing the first producer snapshot of ${this.label()}: ${(err as Error).message}; no producer batch was written`, {
+        cause: err,
+        topic: this.id.topic,
+        partition: this.id.partition,
+      })
+      settleUnwritten(
+        pendings.filter((p) => p.producer !== null),
+        failure,
+      )
+      return false
+    }
   }
 
   /**

@@ -30,7 +30,7 @@ import { hasValidBatchAfter } from '../segment/tail-damage.js'
 import { hasTestBug } from '../test-bugs.js'
 import { deleteSegmentsBelowLogStart } from './retention.js'
 import { Segment, type AppendChunk, type IndexRebuildEvent, type SegmentConfig } from '../segment/segment.js'
-import { deleteProducerSnapshotsBelow, listProducerSnapshots } from '../producer/producer-snapshot.js'
+import { deleteProducerSnapshotsBelow, listProducerSnapshots, writeProducerSnapshot } from '../producer/producer-snapshot.js'
 import { ProducerStateManager } from '../producer/producer-state-manager.js'
 import { recoverProducerState, type ProducerRecoveryReport } from './producer-recovery.js'
 import type { SegmentCache } from '../segment/segment-cache.js'
@@ -191,7 +191,7 @@ export class PartitionLog {
       // Last: the segments are final, every cut made (producer-recovery.ts).
       Object.assign(
         report,
-        await recoverProducerState(fs, log, { cleanShutdown: options.cleanShutdown, nowMs: options.nowMs, producerIdExpirationMs: log.producerIdExpirationMs }),
+        await recoverProducerState(fs, log, { nowMs: options.nowMs, producerIdExpirationMs: log.producerIdExpirationMs }),
       )
       log.producerSnapshotsExist = listProducerSnapshots(fs, dir).length > 0
       return { log, report }
@@ -431,15 +431,36 @@ export class PartitionLog {
     }
   }
 
+  /** Whether the partition has had producer state (a snapshot file exists; see `ensureProducerSnapshotBeforeFirstBatch`). */
+  get hasProducerSnapshots(): boolean {
+    return this.producerSnapshotsExist
+  }
+
+  /**
+   * Before the first producer batch of a partition is written: a durable snapshot of the (empty)
+   * state at the log end, below that batch. It keeps the invariant open relies on — no snapshot
+   * file means no producer batch at or above the log start (producer-recovery.ts) — so a partition
+   * that never had producers needs no scan at open, and a crash right after its first producer
+   * batch still finds the snapshot to replay from. Throws the write's error: the batches must not
+   * be written without it. Only between drains (nothing staged).
+   */
+  async ensureProducerSnapshotBeforeFirstBatch(): Promise<void> {
+    if (this.producerSnapshotsExist) return
+    const state = this.producerState
+    if (state.mapEndOffset < this.logEndOffset) state.updateMapEndOffset(this.logEndOffset)
+    await writeProducerSnapshot(this.fs, this.dir, state.mapEndOffset, state.entries())
+    this.producerSnapshotsExist = true
+  }
+
   /**
    * Retention and deleteRecords are about to move the log start to `newStart`: the producer state
    * must not go with the batches (Kafka keeps producers across retention), so if no snapshot at or
-   * above `newStart` exists one is taken first (truncateAndReload deletes those below the log
-   * start). Then, once the segments went, `dropProducerSnapshotsBelowLogStart`.
+   * above `newStart` exists one is taken first — empty too, so a snapshot at or above the log start
+   * always exists once one did (truncateAndReload deletes those below the log start). Then, once
+   * the segments went, `dropProducerSnapshotsBelowLogStart`.
    */
   async snapshotBeforeLogStartMoves(newStart: number, nowMs: number): Promise<void> {
-    const state = this.producerState
-    if (state.size === 0 || state.latestSnapshotOffset >= newStart) return
+    if (!this.producerSnapshotsExist || this.producerState.latestSnapshotOffset >= newStart) return
     await this.snapshotProducerState(nowMs)
   }
 
@@ -447,7 +468,6 @@ export class PartitionLog {
   async dropProducerSnapshotsBelowLogStart(): Promise<void> {
     if (!this.producerSnapshotsExist) return
     await deleteProducerSnapshotsBelow(this.fs, this.dir, this.logStartOffset)
-    this.producerSnapshotsExist = listProducerSnapshots(this.fs, this.dir).length > 0 || this.producerState.size > 0
   }
 
   /** Forgets producers idle for producerIdExpirationMs (background task; between drains). */

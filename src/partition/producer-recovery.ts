@@ -8,10 +8,12 @@
  *      (reliability.md FM-13) — and so are those below the log start; the newest valid one left is
  *      loaded (corrupt ones are deleted and reported), or the state starts empty at the log start;
  *   3. the batches from the loaded offset to the log end are replayed (producer-scan.ts).
- * A clean shutdown with no snapshot file at all (none written, none corrupt) means the partition
- * had no producer state at close (close snapshots whenever it has any: partition-log.ts
- * `snapshotProducerState`), so the state starts empty at the log end without a scan — a partition
- * that never saw a producer reopens as fast as before producers existed.
+ * No snapshot file at all means no producer batch was ever written at or above the log start: the
+ * first producer batch of a partition is written only after an (empty) snapshot below it is
+ * durable, and once one exists a snapshot at or above the log start always does (partition-log.ts
+ * `ensureProducerSnapshotBeforeFirstBatch`, `snapshotBeforeLogStartMoves`). So the state starts
+ * empty at the log end without a scan, clean shutdown or not — a partition that never saw a
+ * producer reopens as fast as before producers existed.
  */
 import type { FileSystem } from '../io/file.js'
 import { listProducerSnapshots, removeStrayProducerSnapshots } from '../producer/producer-snapshot.js'
@@ -28,7 +30,6 @@ export interface ProducerRecoveryReport {
 }
 
 export interface ProducerRecoveryOptions {
-  cleanShutdown: boolean
   nowMs: number
   producerIdExpirationMs: number
 }
@@ -46,6 +47,7 @@ interface LoadedLog {
 export async function recoverProducerState(fs: FileSystem, log: LoadedLog, options: ProducerRecoveryOptions): Promise<ProducerRecoveryReport> {
   const state = log.producerState
   const logEnd = log.logEndOffset
+  const neverHadProducers = listProducerSnapshots(fs, log.dir).length === 0
   await removeStrayProducerSnapshots(
     fs,
     log.dir,
@@ -62,8 +64,7 @@ export async function recoverProducerState(fs: FileSystem, log: LoadedLog, optio
     corruptProducerSnapshots: reload.corruptSnapshots,
     producerBatchesReplayed: 0,
   }
-  const noStateAtClose = options.cleanShutdown && reload.corruptSnapshots.length === 0 && listProducerSnapshots(fs, log.dir).length === 0
-  if (!noStateAtClose && state.mapEndOffset < logEnd) {
+  if (!neverHadProducers && state.mapEndOffset < logEnd) {
     const from = state.mapEndOffset
     for (let i = Math.max(log.floorIndex(from), 0); i < log.segments.length; i++) {
       report.producerBatchesReplayed += log.segments[i]!.scanProducerBatches(from, (producerBatch) => {

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { Log, type LogOptions } from '../../../src/log.js'
 import type { Partition } from '../../../src/partition/partition.js'
 import { recs, useIdempotenceLog } from './idempotence-log.js'
+import { FaultFileSystem } from '../../helpers/fault-fs.js'
 import { crashWithRecoveryPoint, markUncleanShutdown } from '../../helpers/unclean-shutdown.js'
 
 const t = useIdempotenceLog()
@@ -48,7 +49,8 @@ describe('producer state across a restart', () => {
     let p = await open()
     const offsets = await appendBatches(p, 8)
     await t.close()
-    expect(snapshots()).toEqual([offsets[7]!.lastOffset + 2])
+    // The empty one below the first producer batch, and the one close wrote at the log end.
+    expect(snapshots()).toEqual([0, offsets[7]!.lastOffset + 2])
     p = await open()
     expect(t.log.recovery.cleanShutdown).toBe(true)
     await expectLastFiveDedupe(p, offsets)
@@ -59,7 +61,7 @@ describe('producer state across a restart', () => {
     const offsets = await appendBatches(p, 12)
     const rollSnapshots = snapshots()
     expect(rollSnapshots.length).toBeGreaterThan(1) // every roll with producer state snapshots it
-    expect(rollSnapshots).toEqual(p.log.segments.slice(1).map((s) => s.baseOffset))
+    expect(rollSnapshots).toEqual(p.log.segments.map((s) => s.baseOffset)) // the first one: below the first producer batch
     await t.close()
     markUncleanShutdown(t.dir)
     rmSync(join(t.dir, 't-0', `${String(p.logEndOffset).padStart(20, '0')}.snapshot`)) // the close snapshot: as if killed
@@ -109,6 +111,37 @@ describe('producer state across a restart', () => {
     expect(await p.append(recs('x', 'x'), { ...P, baseSequence: 4 })).toMatchObject({ ...offsets[2]!, duplicate: true })
     const { records } = await p.read({ offset: 0, maxBytes: 1 << 20 })
     expect(records.filter((r) => r.value?.toString() === 'cut').length).toBe(2)
+  })
+
+  it('a crash right after the first producer batches (no roll, no close) still dedupes them: the empty snapshot below them is replayed from', async () => {
+    let p = await open()
+    await p.append(recs('plain before'))
+    const offsets = await appendBatches(p, 6)
+    expect(snapshots()).toEqual([1])
+    await t.close()
+    markUncleanShutdown(t.dir)
+    rmSync(join(t.dir, 't-0', `${String(p.logEndOffset).padStart(20, '0')}.snapshot`)) // as if killed before close
+    p = await open()
+    expect(partitionRecovery()).toMatchObject({ producerSnapshotOffset: 1, producerBatchesReplayed: 6 })
+    await expectLastFiveDedupe(p, offsets)
+  })
+
+  it('the first producer batch is refused when the snapshot below it cannot be written; plain appends and the log carry on', async () => {
+    const fs = new FaultFileSystem()
+    const p = await open({ fileSystem: fs })
+    let failNext = true
+    fs.plan.beforeSync = () => {
+      if (!failNext) return
+      failNext = false
+      throw Object.assign(new Error('ENOSPC: no space left on device, fsync'), { code: 'ENOSPC', errno: -28, syscall: 'fsync' })
+    }
+    const [producerAppend, plainAppend] = await Promise.allSettled([p.append(recs('a'), { ...P, baseSequence: 0 }), p.append(recs('plain'))])
+    expect(producerAppend).toMatchObject({ status: 'rejected', reason: { code: 'DISK_FULL', topic: 't', partition: 0 } })
+    expect(plainAppend).toMatchObject({ status: 'fulfilled', value: { baseOffset: 0 } })
+    expect(t.log.failure).toBeNull()
+    expect(snapshots()).toEqual([])
+    expect(await p.append(recs('a'), { ...P, baseSequence: 0 })).toMatchObject({ baseOffset: 1, duplicate: false })
+    expect(snapshots()).toEqual([1])
   })
 
   it('a partition that never had producers reopens without a replay, cleanly or not', async () => {
