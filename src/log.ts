@@ -51,6 +51,8 @@ import type { LogContext } from './partition/log-context.js'
 import type { Partition } from './partition/partition.js'
 import type { SegmentCache } from './segment/segment-cache.js'
 import { SerialQueue } from './serial-queue.js'
+import { Producer, type ProducerOptions } from './producer/producer.js'
+import { ProducerIdAllocator } from './producer/producer-ids.js'
 
 export { CLEAN_SHUTDOWN_FILE_NAME } from './log/open-log.js'
 export type { LogOptions } from './log/log-options.js'
@@ -73,6 +75,8 @@ export class Log extends EventEmitter {
   readonly recovery: RecoveryReport
   private readonly metricsCounters: LogMetrics = newLogMetrics()
   private failedWith: Error | null = null
+  private producerIds: Promise<ProducerIdAllocator> | null = null
+  private readonly producers = new Set<Producer>()
   private closing = false
   private closedPromise: Promise<void> | null = null
   /** Topic changes, one at a time. */
@@ -198,6 +202,51 @@ export class Log extends EventEmitter {
     return this.topicRegistry.partition(topic, partition)
   }
 
+  // --- producers ---------------------------------------------------------------------------------
+
+  /**
+   * A producer over this log (api.md "Producers"): Kafka's partitioner, batching with `lingerMs`,
+   * and, by default, idempotence — a producer id allocated durably by the log on its first send.
+   */
+  producer(options?: ProducerOptions): Producer {
+    this.checkOpen()
+    const producer = new Producer(
+      {
+        topicLimits: (topic) => {
+          const { partitions, config } = this.topicMeta(topic)
+          return { partitionCount: partitions, batchBytesMax: Math.min(config.maxMessageBytes, config.segmentBytes) }
+        },
+        partition: (topic, partition) => this.partition(topic, partition),
+        allocateProducerId: () => this.allocateProducerId(),
+        now: this.ctx.now,
+        producerClosed: (p) => void this.producers.delete(p),
+      },
+      options,
+    )
+    this.producers.add(producer)
+    return producer
+  }
+
+  private async allocateProducerId(): Promise<number> {
+    this.checkOpen()
+    if (this.failedWith) throw this.failedWith
+    // Opened on the first idempotent send: a damaged producer-id-block refuses new producer ids
+    // (CORRUPT_RECORD), never Log.open or reads.
+    this.producerIds ??= ProducerIdAllocator.open(this.fs, this.dir)
+    let ids: ProducerIdAllocator
+    try {
+      ids = await this.producerIds
+    } catch (err) {
+      this.producerIds = null
+      throw err
+    }
+    try {
+      return await ids.allocate()
+    } catch (err) {
+      throw this.ioError(err, `Allocating a producer id in ${this.dir}`)
+    }
+  }
+
   // --- durability and retention ------------------------------------------------------------------
 
   /** fsyncs every partition (whatever the durability mode) and checkpoints the recovery points. */
@@ -279,6 +328,8 @@ export class Log extends EventEmitter {
   }
 
   private async doClose(): Promise<void> {
+    // Producers first, while the log still takes their lingering batches.
+    await Promise.allSettled([...this.producers].map((p) => p.close()))
     this.closing = true
     const failedBeforeClose = this.failedWith !== null
     this.backgroundTasks.stopAll()

@@ -10,9 +10,10 @@ import { publicOptions, type PublicOption } from '../../helpers/public-api-shape
 import type { EffectTable } from './harness.js'
 import { logOptionEffects } from './log-options-effects.js'
 import { partitionOptionEffects } from './partition-options-effects.js'
+import { producerOptionEffects } from './producer-options-effects.js'
 import { topicConfigEffects } from './topic-config-effects.js'
 
-const TABLES: EffectTable[] = [topicConfigEffects, logOptionEffects, partitionOptionEffects]
+const TABLES: EffectTable[] = [topicConfigEffects, logOptionEffects, partitionOptionEffects, producerOptionEffects]
 
 describe('every public option has an effect test', () => {
   let options: PublicOption[] = []
