@@ -61,6 +61,8 @@ export class BatchWriter {
         return
       }
       const p = pendings[i]!
+      // A duplicate or a refused producer batch is settled before anything else: it must not roll.
+      if (p.producer !== null && !this.stageProducerBatch(p, nextOffset, config.messageTimestampType === 'LogAppendTime' ? nowMs : -1, true)) continue
       if (run.length > 0 && this.log.activeSegment.sizeBytes + runBytes + p.batch.length > config.segmentBytes) {
         // The segment's size decides the roll, so what is pending goes to disk first.
         this.writeRun(run, runBytes)
@@ -102,7 +104,7 @@ export class BatchWriter {
       }
       const baseOffset = nextOffset
       const logAppendTime = config.messageTimestampType === 'LogAppendTime' ? nowMs : -1
-      if (p.producer !== null && !this.stageProducerBatch(p, baseOffset, logAppendTime)) continue
+      if (p.producer !== null && !this.stageProducerBatch(p, baseOffset, logAppendTime, false)) continue
       setBaseOffset(p.batch, baseOffset)
       if (logAppendTime >= 0) setLogAppendTime(p.batch, nowMs)
       p.result = { baseOffset, lastOffset: baseOffset + p.lastOffsetDelta, logAppendTime, duplicate: false }
@@ -119,16 +121,18 @@ export class BatchWriter {
 
   /**
    * Validates an idempotent batch against the producer state at the offsets it is about to get
-   * (producer-state-manager.ts "Appending"). Returns true to write it; false when it was settled
+   * (producer-state-manager.ts "Appending"); with `checkOnly`, the look before the roll decision,
+   * nothing is staged. Returns true to write it; false when it was settled
    * instead — a duplicate (answered with the original's offsets, nothing written) or a rejected
    * batch (INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER: that append only, nothing
    * written, no state changed; later batches are checked as if it never came).
    */
-  private stageProducerBatch(p: PendingAppend, baseOffset: number, logAppendTime: number): boolean {
+  private stageProducerBatch(p: PendingAppend, baseOffset: number, logAppendTime: number, checkOnly: boolean): boolean {
     const producer = p.producer!
+    const state = this.log.producerState
     let staged: StageResult
     try {
-      staged = this.log.producerState.stage({
+      staged = (checkOnly ? state.check : state.stage).call(state, {
         kind: 'data',
         producerId: producer.producerId,
         producerEpoch: producer.producerEpoch,

@@ -166,18 +166,37 @@ export class ProducerStateManager {
     const nextOffset = this.staged.length > 0 ? this.staged[this.staged.length - 1]!.lastOffset + 1 : this.mapEnd
     const firstOffset = batchFirstOffset(batch)
     if (firstOffset < nextOffset) throw outOfRange('firstOffset', `>= ${nextOffset} (offsets already staged or committed)`, firstOffset)
-    const current = this.stagedView.get(batch.producerId) ?? this.producers.get(batch.producerId) ?? emptyProducerEntry(batch.producerId)
-    const duplicate = validateBatch(current, batch)
-    if (duplicate !== null) {
-      // Staged offsets are at or above mapEndOffset, committed ones below it.
-      const pending = duplicate.lastOffset >= this.mapEnd
-      return { kind: 'duplicate', baseOffset: duplicate.lastOffset - duplicate.offsetDelta, lastOffset: duplicate.lastOffset, pending }
-    }
+    const current = this.currentEntry(batch.producerId)
+    const duplicate = this.duplicateResult(current, batch)
+    if (duplicate !== null) return duplicate
     const next = copyProducerEntry(current)
     const completedTxn = applyBatch(next, batch)
     this.staged.push({ producerId: batch.producerId, lastOffset: batchLastOffset(batch), entry: next })
     this.stagedView.set(batch.producerId, next)
     return { kind: 'append', completedTxn }
+  }
+
+  /**
+   * What `stage` would answer for `batch` now, without staging it (and without checking its
+   * offsets, which only the final stage knows): the append path asks before it decides to roll,
+   * so a duplicate or a refused batch never rolls a segment. Throws as `stage` does.
+   */
+  check(batch: ProducerBatch): StageResult {
+    checkBatchArguments(batch, true)
+    return this.duplicateResult(this.currentEntry(batch.producerId), batch) ?? { kind: 'append', completedTxn: null }
+  }
+
+  private currentEntry(producerId: number): ProducerEntry {
+    return this.stagedView.get(producerId) ?? this.producers.get(producerId) ?? emptyProducerEntry(producerId)
+  }
+
+  /** validateBatch's answer as a StageResult when it is a duplicate; null when the batch may be appended. */
+  private duplicateResult(current: Readonly<ProducerEntry>, batch: ProducerBatch): StageResult | null {
+    const duplicate = validateBatch(current, batch)
+    if (duplicate === null) return null
+    // Staged offsets are at or above mapEndOffset, committed ones below it.
+    const pending = duplicate.lastOffset >= this.mapEnd
+    return { kind: 'duplicate', baseOffset: duplicate.lastOffset - duplicate.offsetDelta, lastOffset: duplicate.lastOffset, pending }
   }
 
   /** The staged batches were written: they become the state, and mapEndOffset passes them. */

@@ -1,7 +1,8 @@
 /**
  * H6, model-based (reliability.md H6): fast-check generates sequences of public API calls —
  * createTopic, append (null keys and values, headers, timestamps going backwards, batches over
- * maxMessageBytes, acks 'all'/1/0), read (offset, maxRecords, maxBytes, out of range), stream
+ * maxMessageBytes, acks 'all'/1/0), idempotent appends of three producers (next sequences,
+ * retries of any of the last five and older, gaps, fenced and bumped epochs), read (offset, maxRecords, maxBytes, out of range), stream
  * (earliest, latest, an offset, a timestamp), offsetForTimestamp,
  * deleteRecords, runRetention by size, flush, close + reopen, createPartitions, alterTopicConfig,
  * clock steps — runs each on a real log and on the pure model (model/log-model.ts), and after every
@@ -30,7 +31,7 @@ const SEED = seedFromEnv('SEED')
 const RUNS = iterationsFromEnv(100)
 const MAX_COMMANDS = 40
 const REPLAY = `${bindingEnvPrefix()}SEED=${SEED} npx vitest run test/reliability/h6-model.test.ts`
-const COMMAND_KINDS = ['createTopic', 'append', 'read', 'stream', 'offsetForTimestamp', 'deleteRecords', 'createPartitions', 'alterTopicConfig', 'runRetention', 'flush', 'reopen', 'clock']
+const COMMAND_KINDS = ['createTopic', 'append', 'producerAppend', 'read', 'stream', 'offsetForTimestamp', 'deleteRecords', 'createPartitions', 'alterTopicConfig', 'runRetention', 'flush', 'reopen', 'clock']
 
 afterEach(removeTempDirs)
 
@@ -45,7 +46,8 @@ describe('H6 model-based test', () => {
         fc.asyncProperty(firstTopicArb, fc.commands(commandArbs, { maxCommands: MAX_COMMANDS, size: 'max' }), async (firstTopic, commands) => {
           const dir = makeTempDir('seglog-h6-')
           const clock = new ManualClock(CLOCK_BASE_MS)
-          const options = { clock: clock.now, recoveryPointCheckpointIntervalMs: 0x7fffffff, retentionCheckIntervalMs: 0x7fffffff }
+          // Producers never expire within the clock's spread (the model has no expiration).
+          const options = { clock: clock.now, recoveryPointCheckpointIntervalMs: 0x7fffffff, retentionCheckIntervalMs: 0x7fffffff, producerIdExpirationMs: 0x7fffffff }
           const real: RealLog = { log: await Log.open(dir, options), dir, clock, options }
           try {
             await fc.asyncModelRun(async () => {

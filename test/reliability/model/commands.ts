@@ -6,8 +6,8 @@
  * Commands pick their topic, partition and offsets with numbers resolved against the model when
  * they run (`pick % count`, `fraction × (LEO + 2)`), so a generated sequence stays meaningful
  * while fast-check shrinks it; offsets past the HW and below the log start are generated on
- * purpose (the error cases). The list is data: a later issue adds producer, transaction and
- * consumer-offset commands next to these without touching them.
+ * purpose (the error cases). The list is data: idempotent appends (ProducerAppend) sit next to the
+ * others; transaction and consumer-offset commands will too.
  */
 import fc from 'fast-check'
 import { expect } from 'vitest'
@@ -117,6 +117,56 @@ class Append extends TopicCommand {
 
   toString(): string {
     return `append(${this.topicPick}, ${this.partitionPick}, ${fc.stringify(this.records)}${this.acks === undefined ? '' : `, { acks: ${JSON.stringify(this.acks)} }`})`
+  }
+}
+
+/** How an idempotent append picks its sequence and epoch from the model's producer state. */
+type SequenceChoice = 'next' | { retry: number } | 'gap' | 'olderEpoch' | 'newerEpoch'
+
+/**
+ * An idempotent append (issue 10): one of three producers, its sequence chosen against the model
+ * when it runs — the next one, a retry of its k-th newest batch (k ≥ 5 is out of the window), a
+ * gap, an older or a bumped epoch — so retries, refusals and epoch bumps all happen while
+ * fast-check shrinks.
+ */
+class ProducerAppend extends TopicCommand {
+  constructor(
+    topicPick: number,
+    partitionPick: number,
+    readonly producerPick: number,
+    readonly choice: SequenceChoice,
+    readonly records: RecordInput[],
+    readonly acks: Acks,
+  ) {
+    super(topicPick, partitionPick)
+  }
+
+  protected async apply(model: LogModel, real: RealLog, t: Target): Promise<void> {
+    const producerId = 100 + this.producerPick
+    const { epoch, next, batches } = model.nextSequence(t.topic, t.partition, producerId)
+    const choice = this.choice
+    let records = this.records
+    let fields = { producerId, producerEpoch: epoch, baseSequence: next }
+    if (typeof choice === 'object' && batches.length > 0) {
+      // A retry resends the original's record count (a client resends the same batch).
+      const original = batches[Math.max(0, batches.length - 1 - choice.retry)]!
+      const count = original.lastSeq - original.firstSeq + 1
+      records = Array.from({ length: count }, (_, i) => records[i % records.length]!)
+      fields = { ...fields, baseSequence: choice.retry >= batches.length && batches.length === 5 ? Math.max(0, original.firstSeq - 1) : original.firstSeq }
+    } else if (choice === 'gap') fields = { ...fields, baseSequence: next + 2 }
+    else if (choice === 'olderEpoch') fields = { ...fields, producerEpoch: Math.max(0, epoch - 1) }
+    else if (choice === 'newerEpoch') fields = { ...fields, producerEpoch: epoch + 1, baseSequence: 0 }
+    const modelled = model.producerAppend(t.topic, t.partition, records, real.clock.nowMs, fields)
+    // acks 0 resolves when queued, with offsets unknown; only a refusal at the call (too large) rejects.
+    const expected: ModelOutcome<unknown> =
+      this.acks === 0 && !('error' in modelled && modelled.error === 'RECORD_TOO_LARGE') ? { ok: { baseOffset: -1, lastOffset: -1, logAppendTime: -1, duplicate: false } } : modelled
+    const partition = real.log.partition(t.topic, t.partition)
+    await expectOutcome(partition.append(records, { ...fields, acks: this.acks }), expected, `${this.toString()} as ${JSON.stringify(fields)}`)
+    if (this.acks !== 'all') await partition.flush()
+  }
+
+  toString(): string {
+    return `producerAppend(${this.topicPick}, ${this.partitionPick}, producer ${this.producerPick}, ${JSON.stringify(this.choice)}, ${fc.stringify(this.records)}, { acks: ${JSON.stringify(this.acks)} })`
   }
 }
 
@@ -323,12 +373,30 @@ const pick = fc.nat({ max: 11 })
 /** fc.commands picks uniformly among its arbitraries: appends get this many entries, so logs grow, roll and hit retention. */
 const APPEND_WEIGHT = 10
 const fraction = fc.double({ min: 0, max: 1, noNaN: true })
+/** Idempotent appends get this many entries: retries and refusals are frequent enough to matter. */
+const PRODUCER_APPEND_WEIGHT = 4
 
 /** Every command, as fast-check arbitraries (weights favour appends so logs grow and roll). */
 export const commandArbs: fc.Arbitrary<Command>[] = [
   fc.tuple(fc.constantFrom(...TOPIC_NAMES), partitionCountArb, topicConfigArb).map(([n, p, c]) => new CreateTopic(n, p, c)),
   ...Array.from({ length: APPEND_WEIGHT }, () =>
     fc.tuple(pick, pick, recordsArb, fc.constantFrom(undefined, undefined, undefined, 'all' as const, 1 as const, 0 as const)).map(([t, p, r, a]) => new Append(t, p, r, a)),
+  ),
+  ...Array.from({ length: PRODUCER_APPEND_WEIGHT }, () =>
+    fc
+      .tuple(
+        pick,
+        pick,
+        fc.nat({ max: 2 }),
+        fc.oneof(
+          { arbitrary: fc.constant('next' as const), weight: 6 },
+          { arbitrary: fc.nat({ max: 6 }).map((k) => ({ retry: k })), weight: 3 },
+          { arbitrary: fc.constantFrom('gap' as const, 'olderEpoch' as const, 'newerEpoch' as const), weight: 1 },
+        ),
+        recordsArb,
+        fc.constantFrom('all' as const, 'all' as const, 1 as const, 0 as const),
+      )
+      .map(([t, p, producer, choice, r, a]) => new ProducerAppend(t, p, producer, choice, r, a)),
   ),
   fc
     .tuple(

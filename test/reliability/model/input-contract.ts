@@ -62,6 +62,7 @@ export const LOG_OPTION_RULES: Record<string, Validator> = {
   repair: isBoolean,
   retentionCheckIntervalMs: integerIn(1, 0x7fffffff),
   recoveryPointCheckpointIntervalMs: integerIn(1, 0x7fffffff),
+  producerIdExpirationMs: integerIn(1, 0x7fffffff),
   clock: (v) => typeof v === 'function',
 }
 
@@ -110,9 +111,17 @@ export function isValidRecords(records: unknown): boolean {
   return timestamps.length === 0 || Math.max(...timestamps) - Math.min(...timestamps) <= MAX
 }
 
+/**
+ * The producer fields are legal only all three together (api.md "Appending"): one alone passes
+ * its rule here, and `isValidOptions` then calls the whole object valid, so such objects are never
+ * generated as bad inputs; one field out of range is refused whatever the others.
+ */
 export const APPEND_OPTION_RULES: Record<string, Validator> = {
   acks: oneOf(0, 1, 'all'),
   compression: oneOf('none'),
+  producerId: integerIn(0, MAX),
+  producerEpoch: integerIn(0, 0x7fff),
+  baseSequence: integerIn(0, 0x7fffffff),
 }
 
 export const ISOLATIONS = ['read_uncommitted', 'read_committed'] as const

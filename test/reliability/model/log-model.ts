@@ -19,9 +19,11 @@
  * - offsetForTimestamp: the first offset in [logStartOffset, HW) whose record timestamp is ≥ the
  *   target, whatever the order of timestamps (FM-17), else null;
  * - deleteRecords(b): OFFSET_OUT_OF_RANGE past the HW; else logStartOffset = max(it, b) and every
- *   non-empty segment wholly below it goes (if that is all of them, an empty segment at LEO stays);
+ *   non-empty segment wholly below it goes, except the last (active) one, which keeps the log end;
  * - runRetention with retentionBytes ≥ 0: leading non-empty segments go while the partition stays at
  *   or above retentionBytes without them; logStartOffset moves to the first kept offset;
+ * - idempotent appends (`producerAppend`): Kafka's dedupe and sequence rules over the last five
+ *   batches per producer, which retention, deleteRecords and reopen leave alone;
  * - close + open: nothing changes.
  */
 import { DEFAULT_TOPIC_CONFIG, type PartitionInfo, type RecordInput, type TopicConfig } from '../../../src/index.js'
@@ -46,6 +48,19 @@ export interface ModelPartition {
   logEndOffset: number
   /** Never empty; the last one is active. */
   segments: ModelSegment[]
+  /** Idempotent producers: epoch and last five batches (they outlive retention and reopen). */
+  producers: Map<number, ModelProducer>
+}
+
+export interface ModelProducer {
+  epoch: number
+  batches: { firstSeq: number; lastSeq: number; baseOffset: number; lastOffset: number; logAppendTime: number }[]
+}
+
+export interface ModelProducerFields {
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
 }
 
 export interface ModelTopic {
@@ -73,7 +88,7 @@ export interface ModelReadResult {
 const READ_MAX_BYTES_DEFAULT = 1024 * 1024
 
 function emptyPartition(): ModelPartition {
-  return { logStartOffset: 0, logEndOffset: 0, segments: [{ baseOffset: 0, sizeBytes: 0, batches: [] }] }
+  return { logStartOffset: 0, logEndOffset: 0, segments: [{ baseOffset: 0, sizeBytes: 0, batches: [] }], producers: new Map() }
 }
 
 function sizeOf(partition: ModelPartition): number {
@@ -122,6 +137,55 @@ export class LogModel {
     active.sizeBytes += sizeBytes
     partition.logEndOffset = lastOffset + 1
     return { ok: { baseOffset, lastOffset, logAppendTime: logAppendTime ? nowMs : -1 } }
+  }
+
+  /**
+   * An idempotent append (api.md "Appending"): too large first (refused at the call), then Kafka's
+   * order — a duplicate of one of the last five batches (same epoch, same first and last sequence)
+   * answers with its offsets and writes nothing; an older epoch is INVALID_PRODUCER_EPOCH; a new
+   * epoch must start at 0 unless the producer is unknown, the same epoch must continue at the last
+   * sequence + 1, else OUT_OF_ORDER_SEQUENCE_NUMBER. No expiration (the harness sets it past the
+   * clock's spread).
+   */
+  producerAppend(
+    name: string,
+    p: number,
+    inputs: readonly RecordInput[],
+    nowMs: number,
+    fields: ModelProducerFields,
+  ): ModelOutcome<{ baseOffset: number; lastOffset: number; logAppendTime: number; duplicate: boolean }> {
+    const topic = this.topic(name)
+    const partition = topic.partitions[p]!
+    const logAppendTime = topic.config.messageTimestampType === 'LogAppendTime'
+    const records = inputs.map((input) => storedRecord(input, nowMs, logAppendTime))
+    if (batchSizeBytes(records, inputs.map((input) => input.timestamp ?? nowMs)) > Math.min(topic.config.maxMessageBytes, topic.config.segmentBytes)) {
+      return { error: 'RECORD_TOO_LARGE' }
+    }
+    const producer = partition.producers.get(fields.producerId)
+    const firstSeq = fields.baseSequence
+    const lastSeq = firstSeq + inputs.length - 1
+    if (producer !== undefined && producer.epoch === fields.producerEpoch) {
+      const original = producer.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq)
+      if (original !== undefined) return { ok: { baseOffset: original.baseOffset, lastOffset: original.lastOffset, logAppendTime: original.logAppendTime, duplicate: true } }
+    }
+    if (producer !== undefined && fields.producerEpoch < producer.epoch) return { error: 'INVALID_PRODUCER_EPOCH' }
+    if (producer !== undefined) {
+      const expected = fields.producerEpoch !== producer.epoch ? 0 : (producer.batches.at(-1)?.lastSeq ?? -1) + 1
+      if (firstSeq !== expected) return { error: 'OUT_OF_ORDER_SEQUENCE_NUMBER' }
+    }
+    const appended = this.append(name, p, inputs, nowMs)
+    if (!('ok' in appended)) return appended
+    const entry = producer !== undefined && producer.epoch === fields.producerEpoch ? producer : { epoch: fields.producerEpoch, batches: [] }
+    entry.batches.push({ firstSeq, lastSeq, ...appended.ok })
+    if (entry.batches.length > 5) entry.batches.shift()
+    partition.producers.set(fields.producerId, entry)
+    return { ok: { ...appended.ok, duplicate: false } }
+  }
+
+  /** The sequence that would continue producer `producerId` in its epoch (0 for an unknown one). */
+  nextSequence(name: string, p: number, producerId: number): { epoch: number; next: number; batches: ModelProducer['batches'] } {
+    const producer = this.topic(name).partitions[p]!.producers.get(producerId)
+    return { epoch: producer?.epoch ?? 0, next: (producer?.batches.at(-1)?.lastSeq ?? -1) + 1, batches: producer?.batches ?? [] }
   }
 
   read(name: string, p: number, options: ModelReadOptions): ModelOutcome<ModelReadResult> {
@@ -227,11 +291,11 @@ export class LogModel {
   }
 
   /** Non-empty segments whose next offset is at or below logStartOffset go (partition.ts). */
+  /** Never the last (active) segment: it keeps the log end (retention.ts; found by H6 seed 3). */
   private deleteSegmentsBelowLogStart(partition: ModelPartition): void {
     let count = 0
-    for (let i = 0; i < partition.segments.length; i++) {
-      const upper = i + 1 < partition.segments.length ? partition.segments[i + 1]!.baseOffset : partition.logEndOffset
-      if (upper > partition.logStartOffset || partition.segments[i]!.sizeBytes === 0) break
+    for (let i = 0; i + 1 < partition.segments.length; i++) {
+      if (partition.segments[i + 1]!.baseOffset > partition.logStartOffset || partition.segments[i]!.sizeBytes === 0) break
       count++
     }
     this.deleteLeadingSegments(partition, count)

@@ -156,6 +156,18 @@ describe('dedupe and sequence checks', () => {
     expect((await allValues(p)).map((r) => r.value)).toEqual(['a', 'b'])
   })
 
+  it('a duplicate or a refused batch never rolls the segment, even when it would not fit', async () => {
+    const p = await open({}, { segmentBytes: 400 })
+    const big = recs('x'.repeat(150), 'y'.repeat(150))
+    await p.append(big, { ...P, baseSequence: 0 })
+    const segments = p.log.segments.length
+    expect(await p.append(big, { ...P, baseSequence: 0 })).toMatchObject({ baseOffset: 0, duplicate: true })
+    await expect(p.append(big, { ...P, baseSequence: 9 })).rejects.toMatchObject({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' })
+    expect(p.log.segments.length).toBe(segments)
+    expect(await p.append(big, { ...P, baseSequence: 2 })).toMatchObject({ baseOffset: 2, duplicate: false })
+    expect(p.log.segments.length).toBe(segments + 1) // a batch that is written still rolls
+  })
+
   it('a partition without producers writes no snapshot file, at rolls or at close', async () => {
     const p = await open({}, { segmentBytes: 1024 })
     for (let i = 0; i < 40; i++) await p.append(recs(`plain ${i} ${'x'.repeat(40)}`))
