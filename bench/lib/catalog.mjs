@@ -14,6 +14,7 @@ export const WORKLOADS = [
   { id: 'W8', title: 'Log.open of a 1 GiB partition in a fresh process, after a clean close and after kill -9' },
   { id: 'W9', title: "sendTo a 127.0.0.1 TCP socket, native sendfile vs fallback copy; raw readSync + socket.write for context" },
   { id: 'W10', title: "memory: RSS growth of a fresh process appending 10 GiB of 1 KiB records, batches of 100, durability 'os', acks 1, ≤ 8 in flight, one final flush (128 MiB segments); vs a raw fs.writeSync loop of the same batches" },
+  { id: 'W11', title: "idempotent producers: p.append with producer ids vs plain (100 B, batches of 100, 1 / 64 producers, 'os' and 'fsync'); producer.send lingerMs 0 vs 5 with 1,000 sends outstanding vs raw 1-record appends; Log.open of a 10,000-producer partition after clean close / kill -9 vs the same partition without producer ids" },
 ]
 
 export const WORKLOAD_IDS = WORKLOADS.map((workload) => workload.id)
