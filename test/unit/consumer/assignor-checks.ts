@@ -38,23 +38,51 @@ function subscribedPartitions(member: AssignorMember, partitionCounts: Partition
  * to a member subscribing to its topic; nothing else is assigned.
  */
 export function expectValid(members: readonly AssignorMember[], partitionCounts: PartitionCounts, assignment: GroupAssignment): void {
+  // Problems are collected and asserted once: an expect per partition is slow on large groups.
+  const problems: string[] = []
   expect([...assignment.keys()].sort()).toEqual(members.map((m) => m.memberId).sort())
   const owner = new Map<string, string>()
   for (const member of members) {
     const partitions = assignment.get(member.memberId)!
-    const sorted = [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition))
-    expect(partitions).toEqual(sorted)
-    for (const p of partitions) {
-      expect(member.topics, `${member.memberId} holds ${p.topic}-${p.partition} without subscribing`).toContain(p.topic)
-      expect(p.partition).toBeLessThan(partitionCounts.get(p.topic) ?? 0)
+    const topics = new Set(member.topics)
+    partitions.forEach((p, i) => {
       const key = `${p.topic}-${p.partition}`
-      expect(owner.get(key), `${key} assigned twice`).toBeUndefined()
+      const previous = partitions[i - 1]
+      if (previous !== undefined && (previous.topic > p.topic || (previous.topic === p.topic && previous.partition >= p.partition))) {
+        problems.push(`${member.memberId}: ${key} out of order`)
+      }
+      if (!topics.has(p.topic)) problems.push(`${member.memberId} holds ${key} without subscribing`)
+      if (p.partition >= (partitionCounts.get(p.topic) ?? 0)) problems.push(`${member.memberId} holds ${key}, beyond the topic`)
+      if (owner.has(key)) problems.push(`${key} assigned to ${owner.get(key)} and ${member.memberId}`)
       owner.set(key, member.memberId)
+    })
+  }
+  for (const member of members) {
+    for (const p of subscribedPartitions(member, partitionCounts)) {
+      if (!owner.has(`${p.topic}-${p.partition}`)) problems.push(`${p.topic}-${p.partition} not assigned`)
     }
   }
-  const expected = new Set<string>()
-  for (const member of members) for (const p of subscribedPartitions(member, partitionCounts)) expected.add(`${p.topic}-${p.partition}`)
-  expect([...owner.keys()].sort()).toEqual([...expected].sort())
+  expect(problems).toEqual([])
+}
+
+/**
+ * Kafka's `isSticky` check: no two partitions of one topic moved in opposite directions between
+ * the same two members (a swap that moving neither would have avoided).
+ */
+export function expectNoSwaps(members: readonly AssignorMember[], assignment: GroupAssignment): void {
+  const before = previousOwners(members)
+  const moves = new Set<string>()
+  for (const [member, partitions] of assignment) {
+    for (const p of partitions) {
+      const from = before.get(`${p.topic}-${p.partition}`)
+      if (from !== undefined && from !== member) moves.add(JSON.stringify([p.topic, from, member]))
+    }
+  }
+  const swaps = [...moves].filter((m) => {
+    const [topic, from, to] = JSON.parse(m) as string[]
+    return moves.has(JSON.stringify([topic, to, from]))
+  })
+  expect(swaps).toEqual([])
 }
 
 /** Largest minus smallest partition count over the members. */

@@ -5,12 +5,15 @@
  * and cooperative `partitionsTransferringOwnership` cases left out: seglog has no racks, passes
  * ownership as plain fields and rebalances eagerly).
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { AssignorMember, PartitionCounts, TopicPartition } from '../../../src/consumer/assignor.js'
 import { assignSticky } from '../../../src/consumer/sticky-assignor.js'
+import { seedFromEnv } from '../../helpers/seeded-random.mjs'
 import {
   byName,
   counts,
+  expectNoSwaps,
   expectStickyBalanced,
   expectValid,
   minimumMoves,
@@ -304,7 +307,8 @@ describe("sticky assignor: Kafka's AbstractStickyAssignorTest", () => {
       members.push({ memberId: `consumer${String(i).padStart(2, '0')}`, topics: [...partitionCounts.keys()] })
     }
     const first = assignChecked(members, partitionCounts)
-    assignChecked(rejoin(members, first, generationId).filter((m) => m.memberId !== 'consumer10'), partitionCounts)
+    const remaining = rejoin(members, first, generationId).filter((m) => m.memberId !== 'consumer10')
+    expectNoSwaps(remaining, assignChecked(remaining, partitionCounts))
   })
 
   it('testReassignmentAfterOneConsumerAdded, testSameSubscriptions', () => {
@@ -376,7 +380,29 @@ describe("sticky assignor: Kafka's AbstractStickyAssignorTest", () => {
     ]
     const first = assignChecked(members, partitionCounts)
     const changed = rejoin(members, first, generationId).map((m) => (m.memberId === 'consumer0' ? { ...m, topics: ['topic1'] } : m))
-    assignChecked(changed, partitionCounts)
+    expectNoSwaps(changed, assignChecked(changed, partitionCounts))
+  })
+
+  it('testReassignmentWithRandomSubscriptionsAndChanges: 20-40 members, 10-20 topics, subscriptions redrawn', () => {
+    // Property: valid, balanced and swap-free after every member's subscriptions change at once.
+    const topicNames = Array.from({ length: 20 }, (_, i) => `topic${String(i).padStart(2, '0')}`)
+    const arb = fc
+      .record({ topicCount: fc.integer({ min: 10, max: 19 }), memberCount: fc.integer({ min: 20, max: 39 }) })
+      .chain(({ topicCount, memberCount }) => {
+        const topics = topicNames.slice(0, topicCount)
+        const subscriptions = fc.array(fc.subarray(topics, { minLength: 1 }), { minLength: memberCount, maxLength: memberCount })
+        return fc.record({ topics: fc.constant(topics), before: subscriptions, after: subscriptions })
+      })
+    fc.assert(
+      fc.property(arb, ({ topics, before, after }) => {
+        const partitionCounts = new Map(topics.map((t, i) => [t, i + 1] as const))
+        const memberIds = before.map((_, i) => `consumer${String(i).padStart(2, '0')}`)
+        const first = assignChecked(memberIds.map((memberId, i) => ({ memberId, topics: before[i] })), partitionCounts)
+        const changed = memberIds.map((memberId, i) => owning(memberId, after[i], first.get(memberId)!, generationId))
+        expectNoSwaps(changed, assignChecked(changed, partitionCounts))
+      }),
+      { seed: seedFromEnv('SEED'), numRuns: 15 },
+    )
   })
 
   it('testMoveExistingAssignments', () => {
