@@ -1,6 +1,6 @@
 /**
- * The assignors by name, and how a group picks one (issue 11 §3; api.md "Consumers and groups",
- * the `partitionAssigners` consumer option).
+ * The assignors by name, and how a group picks one (issue 11 §3: the `partitionAssigners` option of
+ * the consumer groups still to be built; docs/api.md "Not built yet").
  *
  * Picking is Kafka's group coordinator rule (`GroupMetadata.selectProtocol`): the candidates are
  * the assignors every member lists; each member votes for the first candidate in its own list; the
