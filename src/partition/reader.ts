@@ -44,11 +44,7 @@ export interface CollectResult {
   bytes: number
 }
 
-/**
- * Records from `offset` (inclusive) below `bound.offset`, at most `maxRecords`, from batches
- * totalling at most `maxBytes` (the first batch is returned whatever its size, like Kafka's
- * minOneMessage). Throws CORRUPT_RECORD for a batch that fails its CRC.
- */
+/** CORRUPT_RECORD for damage at `position` of the segment file `path`. */
 function corruptAt(path: string, position: number, detail: string, reason: CorruptionReason, cause?: unknown): SeglogError {
   return new SeglogError('CORRUPT_RECORD', `Corrupt record batch in ${path} at position ${position}: ${detail}`, { cause, path, position, reason })
 }
@@ -94,6 +90,11 @@ function appendCopiedBatchRecords(
   return appendBatchRecords(batch, 0, records, fromOffset, toOffset, maxRecords, false)
 }
 
+/**
+ * Records from `offset` (inclusive) below `bound.offset`, at most `maxRecords`, from batches
+ * totalling at most `maxBytes` (the first batch is returned whatever its size, like Kafka's
+ * minOneMessage). Throws CORRUPT_RECORD for a batch that fails its CRC.
+ */
 export function collectRecords(log: PartitionLog, offset: number, bound: ReadBound, maxBytes: number, maxRecords: number): CollectResult {
   const records: LogRecord[] = []
   let nextOffset = offset
